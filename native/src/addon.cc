@@ -13,6 +13,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pinThread", Napi::Function::New(env, gatio::PinThreadJs, "pinThread"));
   exports.Set("threadAffinity",
               Napi::Function::New(env, gatio::ThreadAffinityJs, "threadAffinity"));
+  exports.Set("processAffinity",
+              Napi::Function::New(env, gatio::ProcessAffinityJs, "processAffinity"));
   exports.Set("threadId", Napi::Function::New(env, gatio::ThreadIdJs, "threadId"));
   exports.Set("ioUringProbe", Napi::Function::New(env, gatio::IoUringProbeJs, "ioUringProbe"));
   return exports;

@@ -67,15 +67,24 @@ Napi::Value PinThreadJs(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-Napi::Value ThreadAffinityJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+namespace {
+
+Napi::Value AffinityOf(Napi::Env env, pid_t tid) {
   std::vector<int> cpus;
-  int rc = GetAffinity(0, &cpus);
+  int rc = GetAffinity(tid, &cpus);
   if (rc < 0) {
     ThrowErrno(env, rc, "sched_getaffinity");
     return env.Undefined();
   }
   return FromIntVector(env, cpus);
+}
+
+}  // namespace
+
+Napi::Value ThreadAffinityJs(const Napi::CallbackInfo& info) { return AffinityOf(info.Env(), 0); }
+
+Napi::Value ProcessAffinityJs(const Napi::CallbackInfo& info) {
+  return AffinityOf(info.Env(), getpid());
 }
 
 Napi::Value ThreadIdJs(const Napi::CallbackInfo& info) {
