@@ -43,7 +43,8 @@ function formatBytes(n: number): string {
   return n < 0 ? 'unlimited' : `${n} bytes (${Math.round(n / 1024)} KiB)`;
 }
 
-function reasonFor(raw: RawProbe): string {
+/** The reason text for a failed io_uring_setup (exported for tests through dist/probe). */
+export function reasonFor(raw: RawProbe): string {
   const kernel = `kernel ${raw.kernel}`;
   switch (raw.setupErrno) {
     case ENOSYS:
