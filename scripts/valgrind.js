@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Runs the native addon's worker scenario under valgrind: 8 worker_threads load @gatio/native at
+// once, call every export, and are terminated (test/fixtures/native-load-workers.js).
+//
+//   valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ...
+//
+// Node itself (V8, libuv, OpenSSL) can produce valgrind reports that are not ours, so the run writes
+// XML and this script fails only on errors with a stack frame inside gatio.node, or when the
+// scenario itself fails (crash, missing "OK"). Other reports are counted and printed as noise.
+// Set GATIO_NATIVE_DEBUG=1 to run against build/Debug (npm run build:debug --workspace @gatio/native)
+// for line numbers in the stacks.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const variant = process.env.GATIO_NATIVE_DEBUG === '1' ? 'Debug' : 'Release';
+const addon = path.join(root, 'native', 'build', variant, 'gatio.node');
+const scenario = path.join(root, 'test', 'fixtures', 'native-load-workers.js');
+const workers = process.argv[2] ?? '8';
+
+if (!fs.existsSync('/usr/bin/valgrind') && spawnSync('valgrind', ['--version']).error) {
+  console.error('valgrind is not installed (apt-get install valgrind)');
+  process.exit(1);
+}
+if (!fs.existsSync(addon)) {
+  console.error(`missing ${addon}: run npm run build${variant === 'Debug' ? ':debug' : ''} --workspace @gatio/native`);
+  process.exit(1);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatio-valgrind-'));
+const xmlFile = path.join(tmp, 'valgrind.xml');
+const args = [
+  '--error-exitcode=1',
+  '--leak-check=full',
+  '--errors-for-leak-kinds=definite',
+  '--show-leak-kinds=definite',
+  '--num-callers=30',
+  '--xml=yes',
+  `--xml-file=${xmlFile}`,
+  process.execPath,
+  scenario,
+  workers,
+];
+console.log(`valgrind ${args.join(' ')}`);
+const started = Date.now();
+const run = spawnSync('valgrind', args, { encoding: 'utf8', timeout: 5 * 60 * 1000, env: process.env });
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+process.stdout.write(run.stdout ?? '');
+process.stderr.write(run.stderr ?? '');
+
+const xml = fs.existsSync(xmlFile) ? fs.readFileSync(xmlFile, 'utf8') : '';
+const errors = xml.match(/<error>[\s\S]*?<\/error>/g) ?? [];
+const ours = errors.filter((e) => /<obj>[^<]*gatio\.node<\/obj>/.test(e));
+fs.rmSync(tmp, { recursive: true, force: true });
+
+function text(s) {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}
+
+function summary(error) {
+  const kind = /<kind>([^<]*)<\/kind>/.exec(error)?.[1];
+  const what = /<text>([^<]*)<\/text>|<what>([^<]*)<\/what>/.exec(error);
+  const frames = [...error.matchAll(/<frame>([\s\S]*?)<\/frame>/g)].slice(0, 12).map((m) => {
+    const fn = /<fn>([^<]*)<\/fn>/.exec(m[1])?.[1] ?? '???';
+    const obj = /<obj>([^<]*)<\/obj>/.exec(m[1])?.[1] ?? '';
+    const file = /<file>([^<]*)<\/file>/.exec(m[1])?.[1];
+    const line = /<line>([^<]*)<\/line>/.exec(m[1])?.[1];
+    return `    ${text(fn)} (${file ? `${file}:${line}` : path.basename(obj)})`;
+  });
+  return `  ${kind}: ${text(what?.[1] ?? what?.[2] ?? '')}\n${frames.join('\n')}`;
+}
+
+let failed = false;
+if (run.error) {
+  console.error(`valgrind did not finish: ${run.error.message}`);
+  failed = true;
+} else if (run.signal || ![0, 1].includes(run.status) || !/native-load-workers OK/.test(run.stdout)) {
+  console.error(`the scenario failed under valgrind (status ${run.status}, signal ${run.signal})`);
+  failed = true;
+}
+if (ours.length > 0) {
+  console.error(`${ours.length} valgrind error(s) in gatio.node:`);
+  for (const e of ours) console.error(summary(e));
+  failed = true;
+}
+const noise = errors.length - ours.length;
+console.log(
+  `valgrind: ${errors.length} report(s), ${ours.length} in gatio.node, ${noise} elsewhere (node/V8, ignored); ${seconds}s`,
+);
+process.exit(failed ? 1 : 0);
