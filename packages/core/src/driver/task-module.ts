@@ -1,0 +1,51 @@
+/**
+ * Loads the task module on a driver and finds its task functions: the default export when no name
+ * is given, otherwise the named export (for CommonJS, a property of module.exports).
+ */
+import { pathToFileURL } from 'node:url';
+import { UnknownTaskError } from '../errors';
+
+// A real dynamic import(): TypeScript's CommonJS output would turn `import()` into require(),
+// which cannot load ES modules. import() loads both ESM and CommonJS task modules.
+const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<Record<string, unknown>>;
+
+export type TaskFn = (arg: unknown, ctx: unknown) => unknown;
+
+export class TaskModule {
+  private readonly cache = new Map<string | undefined, TaskFn>();
+
+  private constructor(
+    readonly filename: string,
+    private readonly ns: Record<string, unknown>,
+  ) {}
+
+  static async load(filename: string): Promise<TaskModule> {
+    const url = filename.startsWith('file:') ? filename : pathToFileURL(filename).href;
+    const ns = await importModule(url);
+    return new TaskModule(filename, ns);
+  }
+
+  /** The task function, or an UnknownTaskError to send back. */
+  lookup(name: string | undefined): TaskFn | UnknownTaskError {
+    const hit = this.cache.get(name);
+    if (hit !== undefined) return hit;
+    const ns = this.ns;
+    const def = ns.default as Record<string, unknown> | undefined;
+    let fn: unknown;
+    if (name === undefined) fn = def;
+    else fn = typeof ns[name] === 'function' ? ns[name] : def !== undefined && def !== null ? def[name] : undefined;
+    if (typeof fn !== 'function') return new UnknownTaskError(name, this.filename, this.exportedNames());
+    this.cache.set(name, fn as TaskFn);
+    return fn as TaskFn;
+  }
+
+  private exportedNames(): string[] {
+    const names = new Set<string>();
+    for (const [k, v] of Object.entries(this.ns)) if (typeof v === 'function') names.add(k === 'default' ? 'default' : k);
+    const def = this.ns.default;
+    if (def !== null && typeof def === 'object') {
+      for (const [k, v] of Object.entries(def)) if (typeof v === 'function') names.add(k);
+    }
+    return [...names];
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Entry point of a driver thread (a worker_thread). Start-up steps, in order:
+ *  1. pin this OS thread to the driver's CPU (before anything else runs here);
+ *  2. on the first start of its TPC, first-touch the TPC arena from this node;
+ *  3. load the task module;
+ *  4. report 'ready' (OS thread id, affinity read back) and wait for 'go';
+ *  5. pump the rings until told to close.
+ * Shutdown: on 'close' the driver finishes its running tasks, reports 'closed' and the main thread
+ * terminates it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { pinThread, threadAffinity, threadId } from '@gatio/native';
+import { current } from '../current';
+import { DriverCrashedError, TaskEncodeError, TaskModuleLoadError } from '../errors';
+import { Endpoint, OobRecord } from '../mesh/endpoint';
+import { errorToWire, wireToError } from '../mesh/wire-error';
+import { STAT_BUSY_MS_F64, STAT_COMPLETED, STAT_FAILED, STAT_RUNNING } from '../ring/layout';
+import { Scheduler } from '../runtime/scheduler';
+import { Submitter } from '../runtime/submitter';
+import { Executor } from './executor';
+import type { DriverData, FromDriver, ToDriver } from './messages';
+import { TaskModule } from './task-module';
+
+const data = workerData as DriverData;
+const port = parentPort!;
+const post = (msg: FromDriver, transfer?: readonly unknown[]) =>
+  port.postMessage(msg, transfer as Parameters<typeof port.postMessage>[1]);
+
+async function main(): Promise<void> {
+  const { plan, driver } = data;
+  const self = driver.id + 1;
+  try {
+    pinThread(driver.cpu);
+  } catch (error) {
+    return post({ t: 'failed', code: (error as { code?: string }).code ?? 'ERR', message: (error as Error).message });
+  }
+  if (data.touchArena) {
+    // Zero one byte per page: the kernel places each page on the node of the first thread that
+    // touches it. Nothing else has written this arena yet (the main thread waits for 'ready').
+    const bytes = new Uint8Array(plan.arenas[driver.tpc + 1]);
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] = 0;
+  }
+
+  const endpoint = new Endpoint(plan, self, data.gen, data.spinMs);
+  let module: TaskModule;
+  try {
+    module = await TaskModule.load(data.filename);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const err = new TaskModuleLoadError(data.filename, reason);
+    return post({ t: 'failed', code: err.code, message: err.message });
+  }
+
+  const executor = new Executor(endpoint, module, driver, current, plan.ctrl.length);
+  endpoint.hooks = {
+    onRequest: (from, id, name, arg) => executor.onRequest(from, id, name, arg),
+    onAbort: (from, id) => executor.onAbort(from, id),
+    decodeError: wireToError,
+    encodeError: errorToWire,
+    postOob: (record, transfer) => post(record, transfer),
+    encodeFailed: (cause) => new TaskEncodeError('value', cause instanceof Error ? cause.message : String(cause)),
+  };
+
+  // Stats for Runtime#stats, on this driver's own line of its control block.
+  const ctrl = plan.ctrl[self];
+  const stats = new Int32Array(plan.arenas[ctrl.arena], ctrl.offset, 64);
+  const busy = new Float64Array(plan.arenas[ctrl.arena], ctrl.offset, 32);
+  endpoint.afterBatch = () => {
+    // Atomics.store: read by the main thread at any time (stats()); plain stores could tear.
+    Atomics.store(stats, STAT_COMPLETED, executor.completed);
+    Atomics.store(stats, STAT_FAILED, executor.failed);
+    Atomics.store(stats, STAT_RUNNING, executor.running);
+    busy[STAT_BUSY_MS_F64] = endpoint.busyMs; // a monotonic figure; a stale read is harmless
+  };
+
+  const scheduler = new Scheduler(data.drivers, data.policy, endpoint.inflight);
+  const submitter = new Submitter(endpoint, scheduler, Infinity);
+  current.bind(driver, data.drivers, (arg, options) => submitter.run(arg, options));
+
+  let closing = false;
+  const maybeClosed = () => {
+    if (closing && executor.running === 0 && endpoint.pending.size === 0) {
+      endpoint.stop();
+      post({ t: 'closed' });
+    }
+  };
+  port.on('message', (msg: ToDriver) => {
+    switch (msg.t) {
+      case 'go':
+        endpoint.start();
+        return;
+      case 'rec':
+        return endpoint.receiveOob(msg as OobRecord);
+      case 'crashed':
+        endpoint.failTarget(msg.thread, msg.gen, () => new DriverCrashedError(msg.thread - 1, msg.reason));
+        return;
+      case 'close':
+        // Tasks may finish while the pump is parked, so look every few milliseconds.
+        closing = true;
+        setInterval(maybeClosed, 5);
+        maybeClosed();
+        return;
+    }
+  });
+  post({ t: 'ready', threadId: threadId(), affinity: threadAffinity() });
+}
+
+void main();

@@ -1,0 +1,126 @@
+/**
+ * Errors of @gatio/core. Every class has a stable `code` (also static) and an actionable message;
+ * `instanceof` works across copies of the library through GatioError's brand.
+ */
+import { GatioError } from '@gatio/native';
+
+export { GatioError };
+
+/** An option of Runtime.start, run() or the piscina facade is invalid; names it and what is allowed. */
+export class InvalidOptionError extends GatioError {
+  static readonly code = 'GATIO_ERR_INVALID_OPTION';
+  constructor(option: string, allowed: string, got: unknown) {
+    super(InvalidOptionError.code, `option '${option}' must be ${allowed}, got ${describe(got)}`);
+  }
+}
+
+/** The piscina facade does not implement an option it was given. */
+export class UnsupportedOptionError extends GatioError {
+  static readonly code = 'GATIO_ERR_UNSUPPORTED_OPTION';
+  constructor(option: string, hint: string) {
+    super(UnsupportedOptionError.code, `option '${option}' is not supported by @gatio/core/piscina: ${hint}`);
+  }
+}
+
+/** More tasks are queued than maxQueue allows. */
+export class QueueFullError extends GatioError {
+  static readonly code = 'GATIO_ERR_QUEUE_FULL';
+  constructor(maxQueue: number) {
+    super(
+      QueueFullError.code,
+      `the task queue is full (maxQueue ${maxQueue}); wait for tasks to finish or raise maxQueue`,
+    );
+  }
+}
+
+/** run() after close() or destroy(). */
+export class RuntimeClosedError extends GatioError {
+  static readonly code = 'GATIO_ERR_RUNTIME_CLOSED';
+  constructor(how: 'closed' | 'destroyed') {
+    super(RuntimeClosedError.code, `the runtime is ${how}; start a new one to run more tasks`);
+  }
+}
+
+/** destroy() rejected a task that had not finished. */
+export class RuntimeDestroyedError extends GatioError {
+  static readonly code = 'GATIO_ERR_RUNTIME_DESTROYED';
+  constructor() {
+    super(RuntimeDestroyedError.code, 'the runtime was destroyed before this task finished');
+  }
+}
+
+/** The task module has no export of that name (or no default export). */
+export class UnknownTaskError extends GatioError {
+  static readonly code = 'GATIO_ERR_UNKNOWN_TASK';
+  constructor(name: string | undefined, filename: string, exported: string[]) {
+    const what = name === undefined ? 'a default export' : `an export named '${name}'`;
+    super(
+      UnknownTaskError.code,
+      `task module ${filename} has no ${what} that is a function (its function exports: ${exported.join(', ') || 'none'})`,
+    );
+  }
+}
+
+/** The task module could not be loaded on a driver. */
+export class TaskModuleLoadError extends GatioError {
+  static readonly code = 'GATIO_ERR_TASK_MODULE_LOAD';
+  constructor(filename: string, reason: string) {
+    super(TaskModuleLoadError.code, `could not load task module ${filename} on a driver: ${reason}`);
+  }
+}
+
+/** The driver running (or holding) this task died; it is being restarted on its CPU. */
+export class DriverCrashedError extends GatioError {
+  static readonly code = 'GATIO_ERR_DRIVER_CRASHED';
+  constructor(driver: number, reason: string) {
+    super(DriverCrashedError.code, `driver ${driver} crashed (${reason}); it is restarted on its CPU, this task was lost with it`);
+  }
+}
+
+/** A driver thread could not start. */
+export class DriverStartError extends GatioError {
+  static readonly code = 'GATIO_ERR_DRIVER_START';
+  constructor(driver: number, reason: string) {
+    super(DriverStartError.code, `driver ${driver} failed to start: ${reason}`);
+  }
+}
+
+/** A task argument or result cannot be sent between threads (functions, symbols, ...). */
+export class TaskEncodeError extends GatioError {
+  static readonly code = 'GATIO_ERR_TASK_ENCODE';
+  constructor(what: string, reason: string) {
+    super(TaskEncodeError.code, `cannot send the task ${what} to another thread: ${reason}`);
+  }
+}
+
+/** The task's AbortSignal fired. Same name as the DOM/Node AbortError, so existing checks work. */
+export class AbortError extends GatioError {
+  static readonly code = 'GATIO_ERR_ABORTED';
+  constructor(reason?: unknown) {
+    super(AbortError.code, 'the task was aborted', { cause: reason });
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+/** Every core error class by code, so errors keep their class when they cross threads. */
+export const errorClasses: Record<string, new (...args: never[]) => GatioError> = {
+  [InvalidOptionError.code]: InvalidOptionError,
+  [UnsupportedOptionError.code]: UnsupportedOptionError,
+  [QueueFullError.code]: QueueFullError,
+  [RuntimeClosedError.code]: RuntimeClosedError,
+  [RuntimeDestroyedError.code]: RuntimeDestroyedError,
+  [UnknownTaskError.code]: UnknownTaskError,
+  [TaskModuleLoadError.code]: TaskModuleLoadError,
+  [DriverCrashedError.code]: DriverCrashedError,
+  [DriverStartError.code]: DriverStartError,
+  [TaskEncodeError.code]: TaskEncodeError,
+  [AbortError.code]: AbortError,
+};

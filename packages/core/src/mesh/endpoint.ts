@@ -1,0 +1,544 @@
+/**
+ * One thread's end of the mesh: the rings it writes (one per peer), the rings it reads, the tasks
+ * it is waiting for, and the pump that moves records. The main thread and every driver own exactly
+ * one Endpoint; nothing here may be shared between threads except through the arenas.
+ *
+ * Wake-ups: a thread about to park sets STATE = PARKED in its control block, checks its inbound
+ * rings once more and then waits (Atomics.waitAsync, so its event loop keeps running timers and
+ * I/O) on BELL. A producer that published a record rings the bell only when it sees PARKED, and
+ * only one producer wins the PARKED -> AWAKE exchange, so a busy consumer costs no syscalls.
+ */
+import { NEEDS_CLONE, NO_SPACE, Codec } from '../codec/codec';
+import { TAG_STRING } from '../codec/tags';
+import {
+  CTRL_BELL,
+  CTRL_STATE,
+  KIND_ABORT,
+  KIND_ERROR,
+  KIND_REQUEST,
+  KIND_RESULT,
+  META_GEN_SHIFT,
+  META_NAMED,
+  META_PRIORITY_SHIFT,
+  RECORD_HEADER_BYTES,
+  STATE_AWAKE,
+  STATE_PARKED,
+} from '../ring/layout';
+import { RingConsumer, RingProducer } from '../ring/ring';
+import type { MeshPlan } from './plan';
+import { Queue } from './queue';
+
+export const PRIORITY_HIGH = 0;
+export const PRIORITY_NORMAL = 1;
+export const PRIORITY_LOW = 2;
+
+/** A record that could not be written yet (ring full) or must travel out of band. */
+export class Outgoing {
+  constructor(
+    public id: number,
+    public meta: number,
+    public name: string,
+    public value: unknown,
+    public transfer: readonly unknown[] | undefined,
+    public pending: Pending | null,
+  ) {}
+}
+
+/** A request this thread sent and is waiting for. */
+export class Pending {
+  resolve!: (value: unknown) => void;
+  reject!: (error: unknown) => void;
+  /** Set while the request still sits in a backlog (not written); cleared once written. */
+  queued: Outgoing | null = null;
+  onAbort: (() => void) | null = null;
+  constructor(
+    readonly id: number,
+    readonly to: number,
+    public gen: number,
+  ) {}
+}
+
+/** Out-of-band record: oversized payloads and transferList take postMessage instead of a ring. */
+export interface OobRecord {
+  t: 'rec';
+  from: number;
+  to: number;
+  id: number;
+  meta: number;
+  name: string;
+  value: unknown;
+}
+
+export interface EndpointHooks {
+  /** A request arrived (drivers only). */
+  onRequest(from: number, id: number, name: string | undefined, arg: unknown): void;
+  /** The peer asked to abort a request it sent earlier. */
+  onAbort(from: number, id: number): void;
+  /** An answer to a request of ours; `ok` false means `value` is an encoded error. */
+  decodeError(value: unknown): unknown;
+  /** Encodes a thrown value for the wire. */
+  encodeError(error: unknown): unknown;
+  /** Sends a record out of band (postMessage), with its transfer list. */
+  postOob(record: OobRecord, transfer: readonly unknown[] | undefined): void;
+  /** Called when a value cannot be encoded; returns the error to reject with. */
+  encodeFailed(cause: unknown): unknown;
+}
+
+const NO_RING = -1;
+const WROTE = 0;
+const FULL = 1;
+const OVERSIZED = 2;
+
+class OutChannel {
+  /** Answers first, then requests by priority. */
+  readonly backlog: Queue<Outgoing>[] = [new Queue(), new Queue(), new Queue(), new Queue()];
+  backlogSize = 0;
+  constructor(
+    readonly to: number,
+    readonly producer: RingProducer,
+  ) {}
+}
+
+export class Endpoint {
+  readonly self: number;
+  gen: number;
+  readonly pending = new Map<number, Pending>();
+  /** Requests in flight per target thread, for the least-loaded policy. */
+  readonly inflight: Int32Array;
+  /** Requests sent per target thread since start (stats). */
+  readonly sent: Float64Array;
+  private readonly out: (OutChannel | null)[] = [];
+  private readonly inbound: (RingConsumer | null)[] = [];
+  private readonly ctrlI32: Int32Array[] = [];
+  private readonly ctrlIdx: number[] = [];
+  private readonly gens: Int32Array;
+  private readonly gensIdx: number;
+  private readonly backlogged = new Set<OutChannel>();
+  private nextId = 1;
+  private parked = false;
+  private running = false;
+  private lastWork = 0;
+  private readonly spinMs: number;
+  private readonly pumpBound: () => void;
+  private readonly wakeBound: () => void;
+  hooks!: EndpointHooks;
+  /** Called when the first request starts waiting and when the last one settles. */
+  onBusy: (() => void) | null = null;
+  onIdle: (() => void) | null = null;
+  /** Milliseconds this thread spent handling records (the driver's busy time). */
+  busyMs = 0;
+  /** Called after every drained batch (drivers publish their stats here). */
+  afterBatch: (() => void) | null = null;
+
+  constructor(plan: MeshPlan, self: number, gen: number, spinMs: number) {
+    this.self = self;
+    this.gen = gen;
+    this.spinMs = spinMs;
+    const codecs = plan.arenas.map((sab) => new Codec(sab));
+    const threads = plan.ctrl.length;
+    this.inflight = new Int32Array(threads);
+    this.sent = new Float64Array(threads);
+    for (let t = 0; t < threads; t++) {
+      const c = plan.ctrl[t];
+      this.ctrlI32.push(codecs[c.arena].i32);
+      this.ctrlIdx.push(c.offset >> 2);
+      const outRing = plan.rings[self][t];
+      this.out.push(outRing ? new OutChannel(t, new RingProducer(codecs[outRing.arena], outRing)) : null);
+      const inRing = plan.rings[t][self];
+      this.inbound.push(inRing ? new RingConsumer(codecs[inRing.arena], inRing) : null);
+    }
+    this.gens = codecs[0].i32;
+    this.gensIdx = plan.gens >> 2;
+    this.pumpBound = () => this.pump();
+    this.wakeBound = () => this.wake();
+  }
+
+  /** Current generation of a thread (bumped by the main thread when it restarts a driver). */
+  genOf(thread: number): number {
+    // Atomics.load: written by the main thread when it restarts that driver.
+    return Atomics.load(this.gens, this.gensIdx + thread) & 0xffff;
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** Sends a request; the returned Pending settles with the answer. */
+  request(
+    to: number,
+    name: string | undefined,
+    arg: unknown,
+    priority: number,
+    transfer: readonly unknown[] | undefined,
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+  ): Pending {
+    const id = this.nextId;
+    this.nextId = id === 0x7fffffff ? 1 : id + 1;
+    const gen = this.genOf(to);
+    const pending = new Pending(id, to, gen);
+    pending.resolve = resolve;
+    pending.reject = reject;
+    this.pending.set(id, pending);
+    this.inflight[to]++;
+    this.sent[to]++;
+    if (this.pending.size === 1 && this.onBusy !== null) this.onBusy();
+    let meta = KIND_REQUEST | (priority << META_PRIORITY_SHIFT) | (gen << META_GEN_SHIFT);
+    if (name !== undefined) meta |= META_NAMED;
+    if (to === this.self) {
+      // A task handing work to its own driver: no ring, the value is passed as is (not copied).
+      queueMicrotask(() => this.hooks.onRequest(to, id, name, arg));
+      return pending;
+    }
+    const ch = this.out[to]!;
+    if (ch.backlogSize === 0 && transfer === undefined) {
+      const r = this.tryWrite(ch, id, meta, name, arg, pending);
+      if (r === WROTE || r === NO_RING) return pending;
+      if (r === OVERSIZED) {
+        this.sendOob(to, id, meta, name ?? '', arg, undefined);
+        return pending;
+      }
+    } else if (transfer !== undefined) {
+      this.sendOob(to, id, meta, name ?? '', arg, transfer);
+      return pending;
+    }
+    const item = new Outgoing(id, meta, name ?? '', arg, undefined, pending);
+    pending.queued = item;
+    this.queuedRequests++;
+    this.enqueue(ch, 1 + priority, item);
+    return pending;
+  }
+
+  /** Answers a request of `to`. */
+  respond(to: number, id: number, ok: boolean, value: unknown): void {
+    if (to === this.self) return this.settle(id, ok, ok ? value : this.hooks.encodeError(value));
+    const ch = this.out[to];
+    if (ch === null) return;
+    const item = new Outgoing(id, ok ? KIND_RESULT : KIND_ERROR, '', ok ? value : this.hooks.encodeError(value), undefined, null);
+    if (ch.backlogSize === 0) {
+      // A result that cannot be encoded reaches the caller as that error instead.
+      const r = this.writeItem(ch, item, false);
+      if (r === WROTE || r === NO_RING) return;
+      if (r === OVERSIZED) return this.sendOob(to, id, item.meta, '', item.value, undefined);
+    }
+    this.enqueue(ch, 0, item);
+  }
+
+  /** Tells `to` that a request we sent is aborted (it gets the signal if it started it). */
+  sendAbort(to: number, id: number): void {
+    if (to === this.self) return this.hooks.onAbort(to, id);
+    const ch = this.out[to]!;
+    if (ch.backlogSize === 0 && this.tryWrite(ch, id, KIND_ABORT, undefined, undefined, null) === WROTE) return;
+    this.enqueue(ch, 0, new Outgoing(id, KIND_ABORT, '', undefined, undefined, null));
+  }
+
+  private lastEncodeError: unknown = null;
+
+  /**
+   * Writes one record into the ring. NO_RING means the value cannot be encoded at all: the pending
+   * request (if any) was rejected and nothing was sent.
+   */
+  private tryWrite(
+    ch: OutChannel,
+    id: number,
+    meta: number,
+    name: string | undefined,
+    value: unknown,
+    pending: Pending | null,
+  ): number {
+    const p = ch.producer;
+    const codec = p.codec;
+    let start = p.begin();
+    while (start >= 0) {
+      let off = start + RECORD_HEADER_BYTES;
+      if (name !== undefined) off = codec.encodeString(off, p.limit, name, TAG_STRING);
+      if (off >= 0 && (meta & 15) !== KIND_ABORT) {
+        const valueAt = off;
+        off = codec.encode(valueAt, p.limit, value, 0);
+        if (off === NEEDS_CLONE) {
+          try {
+            off = codec.encodeCloned(valueAt, p.limit, value);
+          } catch (cause) {
+            this.lastEncodeError = this.hooks.encodeFailed(cause);
+            if (pending !== null) this.fail(id, this.lastEncodeError);
+            return NO_RING;
+          }
+        }
+      }
+      if (off >= 0) {
+        const i32 = codec.i32;
+        i32[(start >> 2) + 1] = meta;
+        i32[(start >> 2) + 2] = id;
+        p.commit(off);
+        this.ringBell(ch.to);
+        return WROTE;
+      }
+      if (off !== NO_SPACE) break;
+      if (p.isOversized()) return OVERSIZED;
+      start = p.wrap();
+    }
+    return FULL;
+  }
+
+  /** Writes a backlog item; an answer that cannot be encoded is replaced by that error. */
+  private writeItem(ch: OutChannel, item: Outgoing, named: boolean): number {
+    const r = this.tryWrite(ch, item.id, item.meta, named ? item.name : undefined, item.value, item.pending);
+    if (r !== NO_RING || (item.meta & 15) !== KIND_RESULT) return r;
+    item.meta = KIND_ERROR;
+    item.value = this.hooks.encodeError(this.lastEncodeError);
+    return this.tryWrite(ch, item.id, item.meta, undefined, item.value, null);
+  }
+
+  private enqueue(ch: OutChannel, lane: number, item: Outgoing): void {
+    ch.backlog[lane].push(item);
+    ch.backlogSize++;
+    if (ch.backlogSize === 1) {
+      this.backlogged.add(ch);
+      ch.producer.requestSpace();
+      this.kick();
+    }
+  }
+
+  /** Writes what the backlogs hold, answers first, then high, normal and low priority. */
+  private flushBacklogs(): boolean {
+    let progress = false;
+    for (const ch of this.backlogged) {
+      for (let lane = 0; lane < 4 && ch.backlogSize > 0; lane++) {
+        const q = ch.backlog[lane];
+        for (let item = q.peek(); item !== undefined; item = q.peek()) {
+          if (item.pending !== null && item.pending.queued !== item) {
+            q.shift(); // aborted or failed while queued (unqueue already counted it)
+            ch.backlogSize--;
+            continue;
+          }
+          const named = (item.meta & META_NAMED) !== 0;
+          if (item.pending !== null) {
+            // The target may have been restarted while this waited: address its current incarnation.
+            item.pending.gen = this.genOf(ch.to);
+            item.meta = (item.meta & 0xffff) | (item.pending.gen << META_GEN_SHIFT);
+          }
+          const r = this.writeItem(ch, item, named);
+          if (r === FULL) {
+            ch.producer.requestSpace();
+            return progress;
+          }
+          q.shift();
+          ch.backlogSize--;
+          progress = true;
+          if (item.pending !== null) {
+            item.pending.queued = null;
+            this.queuedRequests--;
+          }
+          if (r === OVERSIZED) this.sendOob(ch.to, item.id, item.meta, item.name, item.value, undefined);
+        }
+      }
+      if (ch.backlogSize === 0) this.backlogged.delete(ch);
+    }
+    return progress;
+  }
+
+  private sendOob(to: number, id: number, meta: number, name: string, value: unknown, transfer?: readonly unknown[]) {
+    const kind = meta & 15;
+    if (kind === KIND_REQUEST) {
+      const pending = this.pending.get(id);
+      if (pending) pending.queued = null;
+    }
+    this.hooks.postOob({ t: 'rec', from: this.self, to, id, meta, name, value }, transfer);
+  }
+
+  /** Requests queued (not yet written) towards a thread. */
+  backlogOf(to: number): number {
+    return this.out[to]?.backlogSize ?? 0;
+  }
+
+  /** Drops a queued request (abort before it was sent); false if it was already written. */
+  unqueue(pending: Pending): boolean {
+    if (pending.queued === null) return false;
+    pending.queued = null; // flushBacklogs skips it
+    this.queuedRequests--;
+    return true;
+  }
+
+  /** Requests waiting in backlogs (not yet handed to a driver), all targets together. */
+  queuedRequests = 0;
+
+  // ---------------------------------------------------------------- receiving
+
+  /** Settles a pending request with an error (and forgets it). */
+  fail(id: number, error: unknown): void {
+    const pending = this.pending.get(id);
+    if (pending === undefined) return;
+    this.pending.delete(id);
+    this.inflight[pending.to]--;
+    this.unqueue(pending);
+    pending.reject(error);
+    if (this.pending.size === 0 && this.onIdle !== null) this.onIdle();
+  }
+
+  private settle(id: number, ok: boolean, value: unknown): void {
+    const pending = this.pending.get(id);
+    if (pending === undefined) return; // aborted, or rejected when its driver crashed
+    this.pending.delete(id);
+    this.inflight[pending.to]--;
+    if (ok) pending.resolve(value);
+    else pending.reject(this.hooks.decodeError(value));
+    if (this.pending.size === 0 && this.onIdle !== null) this.onIdle();
+  }
+
+  /** Handles a record from a ring or out of band. */
+  receive(from: number, id: number, meta: number, name: string | undefined, value: unknown): void {
+    switch (meta & 15) {
+      case KIND_REQUEST:
+        // A request for an earlier incarnation of this driver: its sender already rejected it.
+        if (meta >>> META_GEN_SHIFT !== this.gen) return;
+        this.hooks.onRequest(from, id, name, value);
+        return;
+      case KIND_RESULT:
+        return this.settle(id, true, value);
+      case KIND_ERROR:
+        return this.settle(id, false, value);
+      case KIND_ABORT:
+        return this.hooks.onAbort(from, id);
+    }
+  }
+
+  /** Handles a record that came by postMessage. */
+  receiveOob(rec: OobRecord): void {
+    this.receive(rec.from, rec.id, rec.meta, (rec.meta & META_NAMED) !== 0 ? rec.name : undefined, rec.value);
+  }
+
+  /** Reads every record waiting from one peer. */
+  drainFrom(from: number): number {
+    const c = this.inbound[from];
+    if (c === null || !c.poll()) return 0;
+    const codec = c.codec;
+    const i32 = codec.i32;
+    let count = 0;
+    for (let off = c.next(); off >= 0; off = c.next()) {
+      const meta = i32[(off >> 2) + 1];
+      const id = i32[(off >> 2) + 2];
+      codec.pos = off + RECORD_HEADER_BYTES;
+      const name = (meta & META_NAMED) !== 0 ? codec.decodeString() : undefined;
+      const value = (meta & 15) === KIND_ABORT ? undefined : codec.decode();
+      c.advance(off);
+      this.receive(from, id, meta, name, value);
+      count++;
+      // Hand space back now and then so a producer of a long batch need not stall.
+      if ((count & 255) === 0 && c.release()) this.ringBell(from);
+    }
+    if (c.release()) this.ringBell(from);
+    return count;
+  }
+
+  drainAll(): number {
+    let n = 0;
+    for (let t = 0; t < this.inbound.length; t++) if (this.inbound[t] !== null) n += this.drainFrom(t);
+    return n;
+  }
+
+  private anyInbound(): boolean {
+    for (const c of this.inbound) if (c !== null && c.poll()) return true;
+    return false;
+  }
+
+  // ---------------------------------------------------------------- wake-ups
+
+  private ringBell(thread: number): void {
+    const i32 = this.ctrlI32[thread];
+    const base = this.ctrlIdx[thread];
+    // Atomics.load first: the common case (consumer awake) costs no read-modify-write.
+    // compareExchange: of all producers that saw PARKED, exactly one rings.
+    if (
+      Atomics.load(i32, base + CTRL_STATE) === STATE_PARKED &&
+      Atomics.compareExchange(i32, base + CTRL_STATE, STATE_PARKED, STATE_AWAKE) === STATE_PARKED
+    ) {
+      // Atomics.add + notify: BELL changes so a waitAsync that has not started yet returns at once.
+      Atomics.add(i32, base + CTRL_BELL, 1);
+      Atomics.notify(i32, base + CTRL_BELL, 1);
+    }
+  }
+
+  /** Starts the pump (once per thread). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.lastWork = performance.now();
+    this.pump();
+  }
+
+  stop(): void {
+    this.running = false;
+    // Wake a parked pump so it sees running === false and returns.
+    const i32 = this.ctrlI32[this.self];
+    const base = this.ctrlIdx[this.self];
+    Atomics.store(i32, base + CTRL_STATE, STATE_AWAKE);
+    Atomics.add(i32, base + CTRL_BELL, 1);
+    Atomics.notify(i32, base + CTRL_BELL);
+  }
+
+  /** Makes sure a parked pump runs again soon (new local work such as a backlog). */
+  kick(): void {
+    if (this.parked) this.ringBell(this.self);
+  }
+
+  /** True while this thread has something to wait for (the main thread parks at once otherwise). */
+  hasWork: () => boolean = () => true;
+
+  private pump(): void {
+    if (!this.running) return;
+    const t0 = performance.now();
+    const n = this.drainAll();
+    const flushed = this.backlogged.size > 0 && this.flushBacklogs();
+    if (this.afterBatch !== null) this.afterBatch();
+    const now = performance.now();
+    if (n > 0) this.busyMs += now - t0;
+    if (n > 0 || flushed) this.lastWork = now;
+    if (now - this.lastWork < this.spinMs && this.hasWork()) {
+      setImmediate(this.pumpBound); // stay awake a little: the next record is likely close
+      return;
+    }
+    this.park();
+  }
+
+  private park(): void {
+    const i32 = this.ctrlI32[this.self];
+    const base = this.ctrlIdx[this.self];
+    // Atomics.load: the bell value to wait on must be read before announcing PARKED.
+    const bell = Atomics.load(i32, base + CTRL_BELL);
+    // Atomics.store: producers read STATE after publishing; with our re-check of the rings below
+    // (sequentially consistent), either they see PARKED or we see their record.
+    Atomics.store(i32, base + CTRL_STATE, STATE_PARKED);
+    // A backlog must be woken when space frees: ask each consumer (WANT_SPACE) before the last
+    // try, so either the try sees the space or the consumer sees the request.
+    for (const ch of this.backlogged) ch.producer.requestSpace();
+    if (this.anyInbound() || (this.backlogged.size > 0 && this.flushBacklogs())) {
+      Atomics.store(i32, base + CTRL_STATE, STATE_AWAKE);
+      setImmediate(this.pumpBound);
+      return;
+    }
+    this.parked = true;
+    const r = Atomics.waitAsync(i32, base + CTRL_BELL, bell);
+    if (r.async) r.value.then(this.wakeBound);
+    else this.wake();
+  }
+
+  private wake(): void {
+    this.parked = false;
+    const i32 = this.ctrlI32[this.self];
+    // Atomics.store: announce we are awake so producers skip the bell.
+    Atomics.store(i32, this.ctrlIdx[this.self] + CTRL_STATE, STATE_AWAKE);
+    this.lastWork = performance.now();
+    this.pump();
+  }
+
+  /** Rejects every pending request sent to `thread` in generation `gen` (it crashed). */
+  failTarget(thread: number, gen: number, error: () => unknown): number {
+    this.drainFrom(thread); // answers it managed to publish still count
+    let n = 0;
+    for (const [id, p] of this.pending) {
+      if (p.to === thread && p.gen === gen && p.queued === null) {
+        this.fail(id, error());
+        n++;
+      }
+    }
+    return n;
+  }
+}
