@@ -110,6 +110,14 @@ function describe(value: unknown): string {
   return String(value);
 }
 
+/**
+ * Lets another package (e.g. @gatio/net) register its error classes so they too keep their class
+ * when they cross threads.
+ */
+export function registerErrorClasses(classes: Array<{ code: string } & (new (...args: never[]) => GatioError)>): void {
+  for (const cls of classes) errorClasses[cls.code] = cls;
+}
+
 /** Every core error class by code, so errors keep their class when they cross threads. */
 export const errorClasses: Record<string, new (...args: never[]) => GatioError> = {
   [InvalidOptionError.code]: InvalidOptionError,

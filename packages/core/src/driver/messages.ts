@@ -16,6 +16,8 @@ export interface DriverData {
   spinMs: number;
   /** First start of the first driver of its TPC: touch the TPC arena so its pages land on this node. */
   touchArena: boolean;
+  /** Normalized port declarations (@gatio/net); this driver serves those that list it. */
+  ports: unknown[];
 }
 
 export type ToDriver =
@@ -25,7 +27,7 @@ export type ToDriver =
   | OobRecord;
 
 export type FromDriver =
-  | { t: 'ready'; threadId: number; affinity: number[] }
+  | { t: 'ready'; threadId: number; affinity: number[]; net: unknown }
   | { t: 'failed'; code: string; message: string }
   | { t: 'closed' }
   | OobRecord;

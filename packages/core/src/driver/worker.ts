@@ -17,6 +17,7 @@ import { errorToWire, wireToError } from '../mesh/wire-error';
 import { STAT_BUSY_MS_F64, STAT_COMPLETED, STAT_FAILED, STAT_RUNNING } from '../ring/layout';
 import { Scheduler } from '../runtime/scheduler';
 import { Submitter } from '../runtime/submitter';
+import { loadNet, type NetModule } from '../runtime/options';
 import { Executor } from './executor';
 import type { DriverData, FromDriver, ToDriver } from './messages';
 import { TaskModule } from './task-module';
@@ -77,9 +78,21 @@ async function main(): Promise<void> {
   const submitter = new Submitter(endpoint, scheduler, Infinity);
   current.bind(driver, data.drivers, (arg, options) => submitter.run(arg, options));
 
+  // Networking (@gatio/net): open this driver's listeners once tasks can run.
+  let net: Awaited<ReturnType<NetModule['attachDriver']>> | null = null;
+  if (data.ports.length > 0) {
+    try {
+      net = await loadNet().attachDriver({ driver, drivers: data.drivers, ports: data.ports, current });
+    } catch (error) {
+      const e = error as Error & { code?: string };
+      return post({ t: 'failed', code: e.code ?? 'ERR', message: e.message });
+    }
+  }
+
   let closing = false;
+  let netClosed = net === null;
   const maybeClosed = () => {
-    if (closing && executor.running === 0 && endpoint.pending.size === 0) {
+    if (closing && netClosed && executor.running === 0 && endpoint.pending.size === 0) {
       endpoint.stop();
       post({ t: 'closed' });
     }
@@ -97,12 +110,18 @@ async function main(): Promise<void> {
       case 'close':
         // Tasks may finish while the pump is parked, so look every few milliseconds.
         closing = true;
+        if (net !== null) {
+          net.close().then(
+            () => (netClosed = true),
+            () => (netClosed = true),
+          );
+        }
         setInterval(maybeClosed, 5);
         maybeClosed();
         return;
     }
   });
-  post({ t: 'ready', threadId: threadId(), affinity: threadAffinity() });
+  post({ t: 'ready', threadId: threadId(), affinity: threadAffinity(), net: net?.report });
 }
 
 void main();

@@ -15,6 +15,8 @@ export class DriverHandle {
   startedAt = 0;
   /** True from 'ready' until the worker exits. */
   live = false;
+  /** What the driver's networking reported at start (@gatio/net), if it serves ports. */
+  netReport: unknown = undefined;
 
   constructor(readonly info: DriverInfo) {}
 
@@ -39,6 +41,7 @@ export class DriverHandle {
           started = true;
           this.live = true;
           this.threadId = msg.threadId;
+          this.netReport = msg.net;
           this.startedAt = performance.now();
           resolve();
         } else if (msg.t === 'failed') {

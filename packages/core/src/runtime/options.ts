@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   restart?: boolean;
   /** Per-driver V8 limits (worker_threads resourceLimits). */
   resourceLimits?: ResourceLimits;
+  /** Server ports served by io_uring on the listed drivers (needs @gatio/net; see its docs). */
+  ports?: unknown[];
 }
 
 export interface ResolvedOptions {
@@ -45,10 +47,12 @@ export interface ResolvedOptions {
   spinMs: number;
   restart: boolean;
   resourceLimits: ResourceLimits | undefined;
+  /** Normalized port declarations from @gatio/net (structured-cloneable), empty without ports. */
+  ports: unknown[];
 }
 
 const KINDS = ['io', 'exec', 'hybrid'];
-const KNOWN = new Set(['filename', 'topology', 'drivers', 'policy', 'maxQueue', 'ringBytes', 'spinMs', 'restart', 'resourceLimits']);
+const KNOWN = new Set(['filename', 'topology', 'drivers', 'policy', 'maxQueue', 'ringBytes', 'spinMs', 'restart', 'resourceLimits', 'ports']);
 
 function isPowerOfTwo(n: unknown): n is number {
   return Number.isInteger(n) && (n as number) > 0 && ((n as number) & ((n as number) - 1)) === 0;
@@ -128,5 +132,29 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
   }
   const restart = options.restart ?? true;
   if (typeof restart !== 'boolean') throw new InvalidOptionError('restart', 'a boolean', restart);
-  return { filename: file, topology, drivers, tpcNodes, policy, maxQueue, ringBytes, spinMs, restart, resourceLimits: options.resourceLimits };
+  let ports: unknown[] = [];
+  if (options.ports !== undefined) {
+    if (!Array.isArray(options.ports)) throw new InvalidOptionError('ports', 'an array of port declarations', options.ports);
+    if (options.ports.length > 0) ports = loadNet().validatePorts(options.ports, drivers);
+  }
+  return { filename: file, topology, drivers, tpcNodes, policy, maxQueue, ringBytes, spinMs, restart, resourceLimits: options.resourceLimits, ports };
+}
+
+/** The slice of @gatio/net the runtime calls (net depends on core, so core loads it lazily). */
+export interface NetModule {
+  validatePorts(ports: unknown[], drivers: DriverInfo[]): unknown[];
+  checkReports(ports: unknown[], reports: unknown[]): void;
+  attachDriver(ctx: { driver: DriverInfo; drivers: DriverInfo[]; ports: unknown[]; current: unknown }): Promise<{
+    report: unknown;
+    close(): Promise<void>;
+    destroy(): void;
+  }>;
+}
+
+export function loadNet(): NetModule {
+  try {
+    return require('@gatio/net') as NetModule;
+  } catch (error) {
+    throw new InvalidOptionError('ports', 'used together with the @gatio/net package installed (npm install @gatio/net)', (error as Error).message);
+  }
 }

@@ -14,7 +14,7 @@ import { planMesh, type MeshPlan } from '../mesh/plan';
 import { errorToWire, wireToError } from '../mesh/wire-error';
 import { CTRL_STATE, STATE_AWAKE, STAT_BUSY_MS_F64, STAT_COMPLETED, STAT_FAILED, STAT_RUNNING } from '../ring/layout';
 import { DriverHandle } from './driver-handle';
-import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options';
+import { loadNet, resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options';
 import { Scheduler, type DriverInfo, type DriverKind } from './scheduler';
 import { Submitter, type RunOptions } from './submitter';
 
@@ -97,6 +97,14 @@ export class Runtime {
         throw wireToError({ name: 'Error', message: reason.message, stack: reason.stack ?? '', code: reason.code });
       }
       throw new DriverStartError(failure, reason.message);
+    }
+    if (opts.ports.length > 0) {
+      try {
+        loadNet().checkReports(opts.ports, handles.map((h) => h.netReport));
+      } catch (error) {
+        await Promise.all(handles.map((h) => h.worker?.terminate()));
+        throw error;
+      }
     }
     for (const h of handles) h.post({ t: 'go' });
     endpoint.start();
@@ -234,6 +242,7 @@ export class Runtime {
       policy: this.opts.policy,
       spinMs: this.opts.spinMs,
       touchArena,
+      ports: this.opts.ports,
     };
     return h.spawn(
       data,
