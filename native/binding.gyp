@@ -2,7 +2,11 @@
   "targets": [{
     "target_name": "gatio",
     "sources": ["src/addon.cc", "src/affinity.cc", "src/errors.cc", "src/js-convert.cc",
-                "src/probe.cc", "src/topology.cc"],
+                "src/probe.cc", "src/topology.cc",
+                "src/uring/ring.cc", "src/uring/buf-ring.cc", "src/uring/accept.cc",
+                "src/uring/recv.cc", "src/uring/send.cc", "src/uring/close.cc",
+                "src/uring/cancel.cc", "src/uring/timeout.cc", "src/uring/shutdown.cc",
+                "src/uring/socket.cc", "src/uring/uring-object.cc"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
     "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
     "cflags!": ["-fno-exceptions"],

@@ -1,10 +1,12 @@
-// Registers the exports, nothing else. The addon keeps no state: every worker thread that loads it
-// gets its own instance, and each function acts on the calling thread (see affinity.h).
+// Registers the exports, nothing else. Every worker thread that loads it gets its own instance;
+// functions act on the calling thread (see affinity.h), and the only state, a `Uring`, lives in
+// its object with an env cleanup hook (see uring/uring-object.h).
 #include <napi.h>
 
 #include "affinity.h"
 #include "probe.h"
 #include "topology.h"
+#include "uring/uring-object.h"
 
 namespace {
 
@@ -17,6 +19,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, gatio::ProcessAffinityJs, "processAffinity"));
   exports.Set("threadId", Napi::Function::New(env, gatio::ThreadIdJs, "threadId"));
   exports.Set("ioUringProbe", Napi::Function::New(env, gatio::IoUringProbeJs, "ioUringProbe"));
+  exports.Set("Uring", gatio::uring::UringObject::Define(env));
   return exports;
 }
 

@@ -16,3 +16,5 @@ export {
   formatCpus,
 } from './errors';
 export { addonPath } from './binding';
+export * from './uring';
+export * from './net-errors';

@@ -1,0 +1,73 @@
+// A thin io_uring over the kernel UAPI header (no liburing): setup, the mmap'd SQ and CQ rings,
+// io_uring_enter and io_uring_register. Owned by one thread (the ring is created with
+// SINGLE_ISSUER | DEFER_TASKRUN, so only its creator may submit or reap; another thread gets
+// EEXIST from the kernel). Every function returns 0 / a count, or -errno.
+#ifndef GATIO_NATIVE_URING_RING_H_
+#define GATIO_NATIVE_URING_RING_H_
+
+#include <linux/io_uring.h>
+#include <stddef.h>
+#include <stdint.h>
+
+namespace gatio {
+namespace uring {
+
+class Ring {
+ public:
+  Ring() = default;
+  ~Ring() { Close(); }
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+
+  // entries: SQ size (power of two); the CQ gets 4x so bursts of multishot completions fit.
+  int Setup(unsigned entries);
+  void Close();
+  bool open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  unsigned sq_entries() const { return sq_entries_; }
+  unsigned cq_entries() const { return cq_entries_; }
+
+  // A zeroed SQE, or nullptr when the SQ is full even after submitting what is queued.
+  io_uring_sqe* GetSqe();
+  // SQEs written since the last Submit.
+  unsigned pending() const { return sqe_tail_ - sqe_head_; }
+  // Publishes the queued SQEs and calls io_uring_enter(GETEVENTS), which also runs the
+  // deferred task work that DEFER_TASKRUN parks until its owner asks. Returns the number
+  // submitted or -errno.
+  int Submit();
+
+  // CQ access: Peek returns the next CQE or nullptr; Advance consumes n.
+  io_uring_cqe* Peek();
+  void Advance(unsigned n);
+  bool cq_ready() const;
+
+  int Register(unsigned opcode, void* arg, unsigned nr_args);
+
+ private:
+  int fd_ = -1;
+  unsigned sq_entries_ = 0;
+  unsigned cq_entries_ = 0;
+  // SQ ring
+  void* sq_map_ = nullptr;
+  size_t sq_map_size_ = 0;
+  unsigned* sq_khead_ = nullptr;
+  unsigned* sq_ktail_ = nullptr;
+  unsigned sq_mask_ = 0;
+  unsigned* sq_array_ = nullptr;
+  io_uring_sqe* sqes_ = nullptr;
+  size_t sqes_size_ = 0;
+  unsigned sqe_head_ = 0;  // first SQE not yet published to the kernel
+  unsigned sqe_tail_ = 0;  // next SQE to hand out
+  // CQ ring (shares sq_map_ with IORING_FEAT_SINGLE_MMAP)
+  void* cq_map_ = nullptr;
+  size_t cq_map_size_ = 0;
+  unsigned* cq_khead_ = nullptr;
+  unsigned* cq_ktail_ = nullptr;
+  unsigned cq_mask_ = 0;
+  io_uring_cqe* cqes_ = nullptr;
+};
+
+}  // namespace uring
+}  // namespace gatio
+
+#endif  // GATIO_NATIVE_URING_RING_H_

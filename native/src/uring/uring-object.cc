@@ -1,0 +1,411 @@
+#include "uring-object.h"
+
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../errors.h"
+#include "ops.h"
+#include "socket.h"
+
+namespace gatio {
+namespace uring {
+
+// Heap-allocated apart from the object: uv_close completes on a later loop turn, possibly after
+// the object was collected, so the handles must not live inside it.
+struct LoopHandles {
+  uv_poll_t poll;
+  uv_prepare_t prepare;
+  UringObject* owner;
+  int eventfd;
+  int open;
+};
+
+namespace {
+
+void OnPoll(uv_poll_t* handle, int status, int /*events*/) {
+  auto* h = static_cast<LoopHandles*>(handle->data);
+  if (h->owner == nullptr || status != 0) return;
+  // Clear the eventfd before entering the kernel: work queued after this read signals it again.
+  uint64_t value;
+  if (read(h->eventfd, &value, sizeof(value)) < 0) {
+    // EAGAIN: a spurious wake-up; entering once more is harmless.
+  }
+  h->owner->Pump(true);
+}
+
+// Before the loop blocks: submit what this turn queued (writes from timers or resolved
+// promises), so every turn costs at most one io_uring_enter for its submissions.
+void OnPrepare(uv_prepare_t* handle) {
+  auto* h = static_cast<LoopHandles*>(handle->data);
+  if (h->owner != nullptr) h->owner->Pump(false);
+}
+
+void OnClosed(uv_handle_t* handle) {
+  auto* h = static_cast<LoopHandles*>(handle->data);
+  if (--h->open == 0) delete h;
+}
+
+int Int(const Napi::CallbackInfo& info, size_t i) {
+  return info[i].As<Napi::Number>().Int32Value();
+}
+uint32_t U32(const Napi::CallbackInfo& info, size_t i) {
+  return info[i].As<Napi::Number>().Uint32Value();
+}
+
+}  // namespace
+
+Napi::Function UringObject::Define(Napi::Env env) {
+  return DefineClass(env, "Uring",
+                     {
+                         InstanceMethod("addBufferGroup", &UringObject::AddBufferGroup),
+                         InstanceMethod("listen", &UringObject::Listen),
+                         InstanceMethod("accept", &UringObject::Accept),
+                         InstanceMethod("recv", &UringObject::Recv),
+                         InstanceMethod("send", &UringObject::Send),
+                         InstanceMethod("close", &UringObject::Close),
+                         InstanceMethod("shutdown", &UringObject::Shutdown),
+                         InstanceMethod("cancel", &UringObject::Cancel),
+                         InstanceMethod("timeout", &UringObject::Timeout),
+                         InstanceMethod("timeoutRemove", &UringObject::TimeoutRemove),
+                         InstanceMethod("flush", &UringObject::Flush),
+                         InstanceMethod("peerName", &UringObject::PeerName),
+                         InstanceMethod("setNoDelay", &UringObject::SetNoDelay),
+                         InstanceMethod("info", &UringObject::Info),
+                         InstanceMethod("destroy", &UringObject::Destroy),
+                     });
+}
+
+// new Uring(entries, onEvents). Throws GATIO_ERR_NATIVE with syscall 'io_uring_setup' (EINVAL:
+// the kernel lacks SINGLE_ISSUER / DEFER_TASKRUN, i.e. is older than 6.1).
+UringObject::UringObject(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<UringObject>(info), env_(info.Env()) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsFunction()) {
+    ThrowInvalidArg(env, "new Uring(entries, onEvents) expects a number and a function");
+    return;
+  }
+  int r = ring_.Setup(U32(info, 0));
+  if (r < 0) {
+    ThrowErrno(env, r, "io_uring_setup");
+    return;
+  }
+  callback_ = Napi::Persistent(info[1].As<Napi::Function>());
+  events_cap_ = ring_.cq_entries();
+  Napi::Int32Array events = Napi::Int32Array::New(env, events_cap_ * 4);
+  events_ = events.Data();
+  events_ref_ = Napi::Persistent(events);
+  info.This().As<Napi::Object>().Set("events", events);
+  async_ = std::make_unique<Napi::AsyncContext>(env, "gatio.uring");
+
+  // Watch a registered eventfd rather than the ring fd: with DEFER_TASKRUN a completion first
+  // becomes task work that only this thread can run, and queuing that work signals the eventfd
+  // but does not wake pollers of the ring fd (measured here: a recv completing later never
+  // made the ring fd readable).
+  int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (efd < 0) {
+    ThrowErrno(env, -errno, "eventfd");
+    return;
+  }
+  Track(efd);
+  r = ring_.Register(IORING_REGISTER_EVENTFD, &efd, 1);
+  if (r < 0) {
+    ThrowErrno(env, r, "io_uring_register(EVENTFD)");
+    Teardown();
+    return;
+  }
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  handles_ = new LoopHandles();
+  handles_->owner = this;
+  handles_->eventfd = efd;
+  handles_->open = 2;
+  handles_->poll.data = handles_;
+  handles_->prepare.data = handles_;
+  uv_poll_init(loop, &handles_->poll, efd);
+  uv_poll_start(&handles_->poll, UV_READABLE, OnPoll);
+  uv_prepare_init(loop, &handles_->prepare);
+  uv_prepare_start(&handles_->prepare, OnPrepare);
+  // The prepare hook alone must not keep a worker alive; the poll (an open ring) does.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->prepare));
+  napi_add_env_cleanup_hook(env, CleanupHook, this);
+  hooked_ = true;
+}
+
+UringObject::~UringObject() { Teardown(); }
+
+void UringObject::CleanupHook(void* arg) {
+  auto* self = static_cast<UringObject*>(arg);
+  self->hooked_ = false;  // node removes a hook once it has run
+  self->Teardown();
+}
+
+void UringObject::Teardown() {
+  if (hooked_) {
+    napi_remove_env_cleanup_hook(env_, CleanupHook, this);
+    hooked_ = false;
+  }
+  if (handles_ != nullptr) {
+    handles_->owner = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->poll), OnClosed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->prepare), OnClosed);
+    handles_ = nullptr;
+  }
+  // Unregister the buffer rings, then close the ring (the kernel cancels what is in flight),
+  // then the sockets: closing a socket first would leave it held by its armed requests.
+  for (auto& g : groups_) {
+    if (g) g->Unregister();
+  }
+  ring_.Close();
+  groups_.clear();
+  for (size_t fd = 0; fd < fds_.size(); fd++) {
+    if (fds_[fd]) close(static_cast<int>(fd));
+  }
+  fds_.clear();
+}
+
+void UringObject::Track(int fd) {
+  if (fd < 0) return;
+  if (static_cast<size_t>(fd) >= fds_.size()) fds_.resize(fd + 1024, 0);
+  fds_[fd] = 1;
+}
+
+void UringObject::Untrack(int fd) {
+  if (fd >= 0 && static_cast<size_t>(fd) < fds_.size()) fds_[fd] = 0;
+}
+
+BufRing* UringObject::Group(unsigned bgid) {
+  return bgid < groups_.size() ? groups_[bgid].get() : nullptr;
+}
+
+unsigned UringObject::Reap() {
+  unsigned n = 0;
+  io_uring_cqe* cqe;
+  while (n < events_cap_ && (cqe = ring_.Peek()) != nullptr) {
+    uint8_t op = UserDataOp(cqe->user_data);
+    uint32_t id = UserDataId(cqe->user_data);
+    int32_t* ev = events_ + n * 4;
+    ev[0] = op;
+    ev[1] = static_cast<int32_t>(id);
+    ev[2] = cqe->res;
+    ev[3] = static_cast<int32_t>(cqe->flags);
+    if (op == kOpRecv) {
+      int bid = RecvCqeBuffer(cqe);
+      // The CQE does not name the group; Recv() remembered it per id.
+      if (bid >= 0) {
+        recycle_.push_back(static_cast<uint16_t>(bid));
+        recycle_group_.push_back(id < recv_group_.size() ? recv_group_[id] : 0);
+      }
+    } else if (op == kOpAccept && cqe->res >= 0) {
+      Track(cqe->res);
+    }
+    ring_.Advance(1);
+    n++;
+  }
+  return n;
+}
+
+void UringObject::Pump(bool readable) {
+  if (in_pump_ || !ring_.open()) return;
+  if (!readable && ring_.pending() == 0 && !ring_.cq_ready()) return;
+  in_pump_ = true;
+  Napi::HandleScope scope(env_);
+  // Bounded: if completions keep coming, the fd stays readable and the loop comes back to us
+  // after running its other handles.
+  for (int round = 0; round < 8 && ring_.open(); round++) {
+    if (round > 0 || readable || ring_.pending() > 0) {
+      int r = ring_.Submit();
+      submits_++;
+      if (r < 0) last_submit_error_ = r;
+    }
+    unsigned n = Reap();
+    if (n == 0) {
+      if (ring_.pending() == 0) break;
+      continue;
+    }
+    batches_++;
+    completions_ += n;
+    Napi::Value count = Napi::Number::New(env_, n);
+    callback_.MakeCallback(Value(), {count}, *async_);
+    if (env_.IsExceptionPending()) {
+      // The JS side catches handler errors; reaching here is a bug in it: report it the way
+      // an uncaught exception from any other callback would be.
+      Napi::Error err = env_.GetAndClearPendingException();
+      napi_fatal_exception(env_, err.Value());
+    }
+    // The batch's views into recv buffers are dead now: give the buffers back.
+    if (!recycle_.empty()) {
+      for (size_t i = 0; i < recycle_.size(); i++) {
+        BufRing* g = Group(recycle_group_[i]);
+        if (g != nullptr) g->Recycle(recycle_[i]);
+      }
+      for (auto& g : groups_) {
+        if (g) g->Commit();
+      }
+      recycle_.clear();
+      recycle_group_.clear();
+    }
+  }
+  in_pump_ = false;
+}
+
+// addBufferGroup(bgid, arrayBuffer, size, count): registers a provided buffer ring whose buffers
+// are slices of arrayBuffer (kept alive here until teardown).
+Napi::Value UringObject::AddBufferGroup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[1].IsArrayBuffer()) {
+    ThrowInvalidArg(env, "addBufferGroup(bgid, arrayBuffer, size, count)");
+    return env.Undefined();
+  }
+  unsigned bgid = U32(info, 0);
+  Napi::ArrayBuffer ab = info[1].As<Napi::ArrayBuffer>();
+  unsigned size = U32(info, 2);
+  unsigned count = U32(info, 3);
+  if (bgid > 1024 || static_cast<size_t>(size) * count > ab.ByteLength()) {
+    ThrowInvalidArg(env, "addBufferGroup: bgid above 1024 or arrayBuffer smaller than size*count");
+    return env.Undefined();
+  }
+  if (bgid >= groups_.size()) groups_.resize(bgid + 1);
+  if (groups_[bgid]) return Napi::Number::New(env, -EEXIST);
+  auto g = std::make_unique<BufRing>();
+  int r = g->Register(&ring_, static_cast<uint16_t>(bgid), static_cast<uint8_t*>(ab.Data()), size,
+                      count);
+  if (r < 0) return Napi::Number::New(env, r);
+  groups_[bgid] = std::move(g);
+  group_memory_.push_back(Napi::Persistent(ab));
+  return Napi::Number::New(env, 0);
+}
+
+// listen(host, port, backlog) -> [fd or -errno, failed syscall name, bound port]
+Napi::Value UringObject::Listen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* stage = "";
+  int fd = ListenTcp(info[0].As<Napi::String>().Utf8Value(), Int(info, 1), Int(info, 2), &stage);
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, Napi::Number::New(env, fd));
+  out.Set(1u, Napi::String::New(env, stage));
+  out.Set(2u, Napi::Number::New(env, fd >= 0 ? LocalPort(fd) : 0));
+  Track(fd);
+  return out;
+}
+
+#define GATIO_SQE_OR_RETURN(sqe)                                          \
+  io_uring_sqe* sqe = ring_.GetSqe();                                     \
+  if (sqe == nullptr) {                                                   \
+    return Napi::Number::New(info.Env(), ring_.open() ? -EBUSY : -EBADF); \
+  }
+
+// accept(listenFd, id)
+Napi::Value UringObject::Accept(const Napi::CallbackInfo& info) {
+  GATIO_SQE_OR_RETURN(sqe);
+  PrepAcceptMultishot(sqe, Int(info, 0), U32(info, 1));
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// recv(fd, id, bgid)
+Napi::Value UringObject::Recv(const Napi::CallbackInfo& info) {
+  uint32_t id = U32(info, 1);
+  unsigned bgid = U32(info, 2);
+  if (Group(bgid) == nullptr) return Napi::Number::New(info.Env(), -ENOENT);
+  GATIO_SQE_OR_RETURN(sqe);
+  if (id >= recv_group_.size()) recv_group_.resize(id + 1024, 0);
+  recv_group_[id] = static_cast<uint16_t>(bgid);
+  PrepRecvMultishot(sqe, Int(info, 0), static_cast<uint16_t>(bgid), id);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// send(fd, id, uint8array, offset, length): the caller keeps uint8array alive until the CQE.
+Napi::Value UringObject::Send(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array bytes = info[2].As<Napi::Uint8Array>();
+  size_t offset = U32(info, 3);
+  size_t length = U32(info, 4);
+  if (offset + length > bytes.ByteLength()) return Napi::Number::New(info.Env(), -EINVAL);
+  GATIO_SQE_OR_RETURN(sqe);
+  PrepSend(sqe, Int(info, 0), bytes.Data() + offset, static_cast<unsigned>(length), U32(info, 1));
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// close(fd, id)
+Napi::Value UringObject::Close(const Napi::CallbackInfo& info) {
+  GATIO_SQE_OR_RETURN(sqe);
+  int fd = Int(info, 0);
+  PrepClose(sqe, fd, U32(info, 1));
+  Untrack(fd);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// shutdown(fd, id, how)
+Napi::Value UringObject::Shutdown(const Napi::CallbackInfo& info) {
+  GATIO_SQE_OR_RETURN(sqe);
+  PrepShutdown(sqe, Int(info, 0), Int(info, 2), U32(info, 1));
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// cancel(targetOp, targetId, id)
+Napi::Value UringObject::Cancel(const Napi::CallbackInfo& info) {
+  GATIO_SQE_OR_RETURN(sqe);
+  PrepCancel(sqe, UserData(static_cast<uint8_t>(U32(info, 0)), U32(info, 1)), U32(info, 2));
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// timeout(ms, id): multishot, every ms.
+Napi::Value UringObject::Timeout(const Napi::CallbackInfo& info) {
+  GATIO_SQE_OR_RETURN(sqe);
+  uint32_t id = U32(info, 1);
+  PrepTimeoutMultishot(sqe, &timespecs_[id], U32(info, 0), id);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// timeoutRemove(timeoutId, id)
+Napi::Value UringObject::TimeoutRemove(const Napi::CallbackInfo& info) {
+  GATIO_SQE_OR_RETURN(sqe);
+  PrepTimeoutRemove(sqe, U32(info, 0), U32(info, 1));
+  return Napi::Number::New(info.Env(), 0);
+}
+#undef GATIO_SQE_OR_RETURN
+
+// flush(): submit now (inside a batch, the pump submits on return anyway).
+Napi::Value UringObject::Flush(const Napi::CallbackInfo& info) {
+  int r = ring_.pending() > 0 ? ring_.Submit() : 0;
+  return Napi::Number::New(info.Env(), r);
+}
+
+// peerName(fd) -> [address, port] or -errno
+Napi::Value UringObject::PeerName(const Napi::CallbackInfo& info) {
+  std::string address;
+  int port = 0;
+  int r = uring::PeerName(Int(info, 0), &address, &port);
+  if (r < 0) return Napi::Number::New(info.Env(), r);
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::String::New(info.Env(), address));
+  out.Set(1u, Napi::Number::New(info.Env(), port));
+  return out;
+}
+
+// setNoDelay(fd, on) -> 0 or -errno
+Napi::Value UringObject::SetNoDelay(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), uring::SetNoDelay(Int(info, 0), info[1].ToBoolean()));
+}
+
+// info() -> { fd, sqEntries, cqEntries, batches, completions, submits, lastSubmitErrno }
+Napi::Value UringObject::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("fd", ring_.fd());
+  o.Set("sqEntries", ring_.sq_entries());
+  o.Set("cqEntries", ring_.cq_entries());
+  o.Set("batches", static_cast<double>(batches_));
+  o.Set("completions", static_cast<double>(completions_));
+  o.Set("submits", static_cast<double>(submits_));
+  o.Set("lastSubmitErrno", -last_submit_error_);
+  return o;
+}
+
+Napi::Value UringObject::Destroy(const Napi::CallbackInfo& info) {
+  Teardown();
+  return info.Env().Undefined();
+}
+
+}  // namespace uring
+}  // namespace gatio

@@ -1,0 +1,95 @@
+// `Uring`: the JS-visible object owning one io_uring on the thread that created it (a driver).
+//
+// Threading: every method must be called on the creating thread (the ring is SINGLE_ISSUER; the
+// kernel answers another thread with EEXIST). State lives in the object, nothing is static, so
+// each worker's copy of the addon is independent.
+//
+// Completions: an eventfd registered with the ring (IORING_REGISTER_EVENTFD) is watched by this
+// thread's libuv loop (uv_poll). When it turns readable, Pump() enters the kernel with GETEVENTS
+// (which runs DEFER_TASKRUN's task work), copies every CQE into the `events` Int32Array as [op, id,
+// res, flags] and calls the JS callback once per batch with the count. Recv buffers seen in the
+// batch go back to their buffer ring when the callback returns. SQEs prepared during a JS turn are
+// submitted once: after the batch callback, or by a uv_prepare hook before the loop blocks, or by
+// flush().
+//
+// Teardown: destroy() (or the env cleanup hook when the worker exits) closes the ring, then every
+// fd this ring created or accepted and has not closed.
+#ifndef GATIO_NATIVE_URING_URING_OBJECT_H_
+#define GATIO_NATIVE_URING_URING_OBJECT_H_
+
+#include <napi.h>
+#include <uv.h>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "buf-ring.h"
+#include "ring.h"
+
+namespace gatio {
+namespace uring {
+
+struct LoopHandles;
+
+class UringObject : public Napi::ObjectWrap<UringObject> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit UringObject(const Napi::CallbackInfo& info);
+  ~UringObject() override;
+
+  // Called from the uv handles.
+  void Pump(bool readable);
+
+ private:
+  Napi::Value AddBufferGroup(const Napi::CallbackInfo& info);
+  Napi::Value Listen(const Napi::CallbackInfo& info);
+  Napi::Value Accept(const Napi::CallbackInfo& info);
+  Napi::Value Recv(const Napi::CallbackInfo& info);
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Shutdown(const Napi::CallbackInfo& info);
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value Timeout(const Napi::CallbackInfo& info);
+  Napi::Value TimeoutRemove(const Napi::CallbackInfo& info);
+  Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value PeerName(const Napi::CallbackInfo& info);
+  Napi::Value SetNoDelay(const Napi::CallbackInfo& info);
+  Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value Destroy(const Napi::CallbackInfo& info);
+
+  static void CleanupHook(void* arg);
+  void Teardown();
+  void Track(int fd);
+  void Untrack(int fd);
+  unsigned Reap();
+  BufRing* Group(unsigned bgid);
+
+  Napi::Env env_;
+  Ring ring_;
+  std::vector<std::unique_ptr<BufRing>> groups_;
+  std::vector<Napi::Reference<Napi::ArrayBuffer>> group_memory_;
+  std::vector<uint8_t> fds_;  // fds_[fd] = 1: ours to close on teardown
+  std::vector<uint16_t> recycle_;
+  std::vector<uint16_t> recycle_group_;
+  std::vector<uint16_t> recv_group_;  // recv_group_[id]: the buffer group of id's recv
+  // Node-based: a timespec's address stays valid until the SQE naming it is submitted.
+  std::map<uint32_t, __kernel_timespec> timespecs_;
+  Napi::FunctionReference callback_;
+  Napi::Reference<Napi::Int32Array> events_ref_;
+  int32_t* events_ = nullptr;
+  unsigned events_cap_ = 0;
+  std::unique_ptr<Napi::AsyncContext> async_;
+  LoopHandles* handles_ = nullptr;
+  bool hooked_ = false;
+  bool in_pump_ = false;
+  int last_submit_error_ = 0;
+  unsigned long long batches_ = 0;
+  unsigned long long completions_ = 0;
+  unsigned long long submits_ = 0;
+};
+
+}  // namespace uring
+}  // namespace gatio
+
+#endif  // GATIO_NATIVE_URING_URING_OBJECT_H_

@@ -1,0 +1,88 @@
+// Typed wrapper of the native `Uring` (native/src/uring/uring-object.h): one io_uring per driver
+// thread, created and used only on that thread. Methods prepare SQEs and return 0 or -errno;
+// SQEs are submitted once per turn (after the batch callback, or before the loop blocks).
+//
+// Completions arrive in batches: onEvents(count) is called once per batch and reads `events`,
+// an Int32Array of [op, id, res, flags] records (EVENT_STRIDE int32 each).
+import { binding, call } from './binding';
+import { IoUringUnavailableError } from './errors';
+import { errnoName } from './net-errors';
+
+export const OP_ACCEPT = 1;
+export const OP_RECV = 2;
+export const OP_SEND = 3;
+export const OP_CLOSE = 4;
+export const OP_CANCEL = 5;
+export const OP_TIMEOUT = 6;
+export const OP_SHUTDOWN = 7;
+export const EVENT_STRIDE = 4;
+
+/** IORING_CQE_F_BUFFER: the CQE consumed a provided buffer, id in flags >>> 16. */
+export const CQE_F_BUFFER = 1;
+/** IORING_CQE_F_MORE: the multishot request stays armed; without it, it ended. */
+export const CQE_F_MORE = 2;
+export const CQE_BUFFER_SHIFT = 16;
+
+export const SHUT_RD = 0;
+export const SHUT_WR = 1;
+export const SHUT_RDWR = 2;
+
+export interface UringInfo {
+  fd: number;
+  sqEntries: number;
+  cqEntries: number;
+  batches: number;
+  completions: number;
+  submits: number;
+  lastSubmitErrno: number;
+}
+
+/** The native object. Every id is an unsigned 24-bit-or-more slot chosen by the caller. */
+export interface Uring {
+  readonly events: Int32Array;
+  addBufferGroup(bgid: number, memory: ArrayBuffer, size: number, count: number): number;
+  /** [fd or -errno, failing syscall, bound port] */
+  listen(host: string, port: number, backlog: number): [number, string, number];
+  accept(listenFd: number, id: number): number;
+  recv(fd: number, id: number, bgid: number): number;
+  /** `bytes` must stay referenced until the send's completion. */
+  send(fd: number, id: number, bytes: Uint8Array, offset: number, length: number): number;
+  close(fd: number, id: number): number;
+  shutdown(fd: number, id: number, how: number): number;
+  cancel(targetOp: number, targetId: number, id: number): number;
+  timeout(ms: number, id: number): number;
+  timeoutRemove(timeoutId: number, id: number): number;
+  flush(): number;
+  peerName(fd: number): [string, number] | number;
+  setNoDelay(fd: number, on: boolean): number;
+  info(): UringInfo;
+  destroy(): void;
+}
+
+type UringCtor = new (entries: number, onEvents: (count: number) => void) => Uring;
+
+/**
+ * Creates the calling thread's ring (SINGLE_ISSUER | DEFER_TASKRUN | CQSIZE, CQ = 4 x entries).
+ * Throws IoUringUnavailableError naming the missing feature when the kernel refuses.
+ */
+export function createUring(entries: number, onEvents: (count: number) => void): Uring {
+  const Ctor = (binding() as unknown as { Uring: UringCtor }).Uring;
+  try {
+    return call(() => new Ctor(entries, onEvents));
+  } catch (err) {
+    const e = err as { errno?: number; syscall?: string };
+    if (e.syscall === 'io_uring_setup' && typeof e.errno === 'number') {
+      const name = errnoName(e.errno);
+      const reason =
+        name === 'EINVAL'
+          ? 'io_uring_setup refused SINGLE_ISSUER | DEFER_TASKRUN | CQSIZE (EINVAL): Gatio needs Linux 6.1 or newer'
+          : name === 'EPERM'
+            ? 'io_uring_setup was refused (EPERM): check `sysctl kernel.io_uring_disabled` (must be 0) and seccomp (Docker blocks io_uring by default)'
+            : name === 'ENOMEM'
+              ? 'io_uring_setup failed with ENOMEM: raise RLIMIT_MEMLOCK (`ulimit -l`)'
+              : `io_uring_setup failed with ${name}`;
+      throw new IoUringUnavailableError(reason, e.errno);
+    }
+    throw err;
+  }
+}
