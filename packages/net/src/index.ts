@@ -1,1 +1,9 @@
-export {};
+// @gatio/net: declared ports served by io_uring multishot accept/recv on Gatio drivers.
+// Main thread: validatePorts, checkReports. Driver thread: attachDriver. See docs/net.md.
+export { validatePorts, checkReports, defaultOptions } from './config';
+export type { PortSpec, PortOptions, NormalizedPort, NormalizedOptions, PortReport, DriverDesc } from './config';
+export { attachDriver, loadHandler } from './attach';
+export type { AttachOptions, DriverNetHandle } from './attach';
+export { Connection } from './connection';
+export type { Handler } from './driver-net';
+export * from './errors';

@@ -1,0 +1,177 @@
+/**
+ * Declared ports: validation on the main thread (validatePorts), and the check that every driver
+ * serving a port loaded the same thing (checkReports). Both run before any connection is served.
+ *
+ * Relative handler paths resolve against `baseDir` when given, else process.cwd().
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidPortConfigError, PortConfigMismatchError } from './errors';
+
+export interface PortOptions {
+  /** Connections per driver; the next one is accepted and closed at once. Default Infinity. */
+  maxConnections?: number;
+  /** Close a connection after this long without data in or out; 0 = never (default). */
+  idleTimeoutMs?: number;
+  /** Bytes per provided receive buffer. Default 16384. */
+  bufferSize?: number;
+  /** Receive buffers per driver for this port, a power of two. Default 256. */
+  bufferCount?: number;
+  /** conn.write() returns false once this many bytes are queued. Default 65536. */
+  highWaterMark?: number;
+  /** listen(2) backlog. Default 511. */
+  backlog?: number;
+}
+
+export interface PortSpec {
+  port: number;
+  host?: string;
+  transport?: 'tcp' | 'udp';
+  drivers: number[];
+  handler: string;
+  options?: PortOptions;
+}
+
+export type NormalizedOptions = Required<PortOptions>;
+
+export interface NormalizedPort {
+  port: number;
+  host: string;
+  transport: 'tcp';
+  drivers: number[];
+  /** Absolute path (or file: URL for ESM). */
+  handler: string;
+  options: NormalizedOptions;
+}
+
+export interface DriverDesc {
+  id: number;
+  tpc?: number;
+  cpu?: number;
+  kind?: string;
+}
+
+/** What a driver actually loaded for one port (structured-cloneable). */
+export interface PortReport {
+  port: number;
+  host: string;
+  transport: string;
+  handler: string;
+  /** sha1 of the handler file's bytes as loaded. */
+  handlerHash: string;
+  options: NormalizedOptions;
+  /** The port actually bound (differs from `port` only for port 0). */
+  boundPort: number;
+}
+
+export const defaultOptions: NormalizedOptions = {
+  maxConnections: Infinity,
+  idleTimeoutMs: 0,
+  bufferSize: 16384,
+  bufferCount: 256,
+  highWaterMark: 65536,
+  backlog: 511,
+};
+
+const optionChecks: Record<keyof PortOptions, (v: number) => string | null> = {
+  maxConnections: (v) => (v === Infinity || (Number.isSafeInteger(v) && v >= 1) ? null : 'a positive integer or Infinity'),
+  idleTimeoutMs: (v) => (Number.isSafeInteger(v) && v >= 0 ? null : 'a non-negative integer (0 disables it)'),
+  bufferSize: (v) => (Number.isSafeInteger(v) && v >= 64 && v <= 1 << 20 ? null : 'an integer from 64 to 1048576'),
+  bufferCount: (v) =>
+    Number.isSafeInteger(v) && v >= 1 && v <= 32768 && (v & (v - 1)) === 0 ? null : 'a power of two from 1 to 32768',
+  highWaterMark: (v) => (Number.isSafeInteger(v) && v >= 1 ? null : 'a positive integer'),
+  backlog: (v) => (Number.isSafeInteger(v) && v >= 1 ? null : 'a positive integer'),
+};
+
+export function validatePorts(
+  ports: unknown,
+  drivers: readonly DriverDesc[],
+  opts: { baseDir?: string } = {},
+): NormalizedPort[] {
+  if (ports === undefined) return [];
+  if (!Array.isArray(ports)) throw new InvalidPortConfigError(`ports must be an array, got ${typeof ports}`);
+  const ids = new Set(drivers.map((d) => d.id));
+  const seen = new Map<string, number>();
+  return ports.map((spec: unknown, i: number) => {
+    const where = `ports[${i}]`;
+    if (typeof spec !== 'object' || spec === null) throw new InvalidPortConfigError(`${where} must be an object`);
+    const s = spec as Record<string, unknown>;
+    const known = ['port', 'host', 'transport', 'drivers', 'handler', 'options'];
+    for (const key of Object.keys(s)) {
+      if (!known.includes(key)) throw new InvalidPortConfigError(`${where}.${key} is not a port field (known: ${known.join(', ')})`);
+    }
+    const port = s.port;
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new InvalidPortConfigError(`${where}.port must be an integer from 0 to 65535, got ${String(port)}`);
+    }
+    const host = s.host === undefined ? '127.0.0.1' : s.host;
+    if (typeof host !== 'string' || !/^[0-9a-fA-F:.]+$/.test(host)) {
+      throw new InvalidPortConfigError(`${where}.host must be an IPv4 or IPv6 literal such as '127.0.0.1' or '::1', got ${String(host)}`);
+    }
+    const transport = s.transport === undefined ? 'tcp' : s.transport;
+    if (transport === 'udp') {
+      throw new InvalidPortConfigError(`${where}.transport 'udp' is not implemented yet; use 'tcp'`);
+    }
+    if (transport !== 'tcp') throw new InvalidPortConfigError(`${where}.transport must be 'tcp', got ${String(transport)}`);
+    if (!Array.isArray(s.drivers) || s.drivers.length === 0) {
+      throw new InvalidPortConfigError(`${where}.drivers must be a non-empty array of driver ids`);
+    }
+    for (const d of s.drivers) {
+      if (!ids.has(d as number)) {
+        throw new InvalidPortConfigError(`${where}.drivers names unknown driver ${String(d)}; this runtime has drivers [${[...ids].join(', ')}]`);
+      }
+    }
+    if (new Set(s.drivers).size !== s.drivers.length) throw new InvalidPortConfigError(`${where}.drivers lists a driver twice`);
+    if (typeof s.handler !== 'string' || s.handler === '') {
+      throw new InvalidPortConfigError(`${where}.handler must be a module path (absolute, relative to ${opts.baseDir ?? 'process.cwd()'}, or file: URL)`);
+    }
+    const handler = resolveHandler(s.handler, opts.baseDir);
+    const options = { ...defaultOptions };
+    if (s.options !== undefined) {
+      if (typeof s.options !== 'object' || s.options === null) throw new InvalidPortConfigError(`${where}.options must be an object`);
+      for (const [key, value] of Object.entries(s.options)) {
+        const check = optionChecks[key as keyof PortOptions];
+        if (check === undefined) {
+          throw new InvalidPortConfigError(`${where}.options.${key} is not an option (known: ${Object.keys(optionChecks).join(', ')})`);
+        }
+        const problem = typeof value === 'number' ? check(value) : check(NaN);
+        if (problem !== null) throw new InvalidPortConfigError(`${where}.options.${key} must be ${problem}, got ${String(value)}`);
+        (options as Record<string, number>)[key] = value as number;
+      }
+    }
+    const key = `${host}:${port}`;
+    if (port !== 0 && seen.has(key)) throw new InvalidPortConfigError(`${where} declares ${key} again (first in ports[${seen.get(key)}])`);
+    seen.set(key, i);
+    return { port, host, transport: 'tcp', drivers: [...(s.drivers as number[])], handler, options };
+  });
+}
+
+function resolveHandler(handler: string, baseDir?: string): string {
+  if (handler.startsWith('file:')) return fileURLToPath(handler);
+  return path.resolve(baseDir ?? process.cwd(), handler);
+}
+
+/**
+ * reports[driverId] = that driver's attachDriver report (undefined for drivers without ports).
+ * Throws PortConfigMismatchError naming the port, the driver and the field that differs.
+ */
+export function checkReports(ports: readonly NormalizedPort[], reports: ReadonlyArray<{ ports: PortReport[] } | undefined>): void {
+  for (const p of ports) {
+    let firstHash: { driver: number; hash: string } | undefined;
+    for (const d of p.drivers) {
+      const r = reports[d]?.ports.find((x) => x.port === p.port && x.host === p.host);
+      if (r === undefined) throw new PortConfigMismatchError(p.port, d, 'port', 'served', 'not served');
+      if (r.transport !== p.transport) throw new PortConfigMismatchError(p.port, d, 'transport', p.transport, r.transport);
+      if (r.handler !== p.handler) throw new PortConfigMismatchError(p.port, d, 'handler', p.handler, r.handler);
+      for (const key of Object.keys(p.options) as Array<keyof NormalizedOptions>) {
+        if (r.options[key] !== p.options[key]) {
+          throw new PortConfigMismatchError(p.port, d, `options.${key}`, p.options[key], r.options[key]);
+        }
+      }
+      if (firstHash === undefined) firstHash = { driver: d, hash: r.handlerHash };
+      else if (r.handlerHash !== firstHash.hash) {
+        throw new PortConfigMismatchError(p.port, d, 'handler contents (sha1)', `${firstHash.hash} on driver ${firstHash.driver}`, r.handlerHash);
+      }
+    }
+  }
+}

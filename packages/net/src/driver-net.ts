@@ -1,0 +1,413 @@
+/**
+ * A driver's networking: its io_uring, its listeners (one SO_REUSEPORT socket per served port,
+ * each with one multishot accept and one provided buffer ring) and its connections.
+ *
+ * Thread: everything here runs on the driver thread that created it (the ring is SINGLE_ISSUER).
+ * Flow per turn: the native pump reaps CQEs and calls onEvents once per batch; handlers run and
+ * queue writes; flush() turns dirty connections into send/shutdown SQEs; native code returns the
+ * batch's receive buffers to their rings, then submits everything in one io_uring_enter.
+ * Writes made outside a batch (timers, resolved promises) flush from a microtask, and the native
+ * uv_prepare hook submits them before the loop blocks.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import {
+  CQE_BUFFER_SHIFT,
+  CQE_F_MORE,
+  EVENT_STRIDE,
+  OP_ACCEPT,
+  OP_CANCEL,
+  OP_CLOSE,
+  OP_RECV,
+  OP_SEND,
+  OP_SHUTDOWN,
+  OP_TIMEOUT,
+  SHUT_WR,
+  createUring,
+  errnoName,
+  listenError,
+  SocketError,
+  type Uring,
+} from '@gatio/native';
+import * as os from 'node:os';
+import type { NormalizedOptions, NormalizedPort, PortReport } from './config';
+import { Connection } from './connection';
+import { ConnectionError, IdleTimeoutError } from './errors';
+
+export interface Handler {
+  open?(conn: Connection): void;
+  data(conn: Connection, bytes: Uint8Array): void;
+  close?(conn: Connection, err?: Error): void;
+  drain?(conn: Connection): void;
+  /** The peer half-closed (EOF). Without it the connection ends once its writes are flushed. */
+  end?(conn: Connection): void;
+}
+
+const E = os.constants.errno;
+const RING_ENTRIES = 512;
+const NO_SLOT = 0; // id of fire-and-forget requests (closing a refused fd, cancels)
+
+export class Listener {
+  fd = -1;
+  boundPort = 0;
+  acceptArmed = false;
+  closing = false;
+  connections = 0;
+  readonly memory: ArrayBuffer;
+  readonly options: NormalizedOptions;
+  constructor(
+    readonly index: number,
+    readonly spec: NormalizedPort,
+    readonly handler: Handler,
+    readonly handlerHash: string,
+  ) {
+    this.options = spec.options;
+    this.memory = new ArrayBuffer(spec.options.bufferSize * spec.options.bufferCount);
+  }
+
+  report(): PortReport {
+    const { port, host, transport, handler, options } = this.spec;
+    return { port, host, transport, handler, handlerHash: this.handlerHash, options: { ...options }, boundPort: this.boundPort };
+  }
+}
+
+export class DriverNet {
+  readonly ring: Uring;
+  readonly listeners: Listener[] = [];
+  private readonly slots: Array<Connection | undefined> = [undefined];
+  private readonly freeSlots: number[] = [];
+  private nextId = 1;
+  private dirty: Connection[] = [];
+  private rearm: Connection[] = [];
+  private inBatch = false;
+  private flushScheduled = false;
+  private now = performance.now();
+  private tickMs = 0;
+  private connCount = 0;
+  private closing = false;
+  private allClosed: (() => void) | null = null;
+  private readonly flushBound = () => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  constructor(readonly driverId: number) {
+    this.ring = createUring(RING_ENTRIES, (n) => this.onEvents(n));
+  }
+
+  get connections(): number {
+    return this.connCount;
+  }
+
+  /** Opens the listener and arms its multishot accept. Throws PortInUseError and friends. */
+  listen(spec: NormalizedPort, handler: Handler, handlerHash: string): Listener {
+    const l = new Listener(this.listeners.length, spec, handler, handlerHash);
+    const r = this.ring.addBufferGroup(l.index, l.memory, spec.options.bufferSize, spec.options.bufferCount);
+    if (r < 0) throw new SocketError(-r, 'io_uring_register(PBUF_RING)', this.ring.info().fd);
+    const [fd, stage, bound] = this.ring.listen(spec.host, spec.port, spec.options.backlog);
+    if (fd < 0) throw listenError(spec.host, spec.port, fd, stage);
+    l.fd = fd;
+    l.boundPort = bound;
+    this.listeners.push(l);
+    this.armAccept(l);
+    if (spec.options.idleTimeoutMs > 0) this.armTick(spec.options.idleTimeoutMs);
+    this.ring.flush();
+    return l;
+  }
+
+  private armAccept(l: Listener): void {
+    const r = this.ring.accept(l.fd, l.index);
+    if (r < 0) throw new SocketError(-r, 'accept', l.fd);
+    l.acceptArmed = true;
+  }
+
+  private armTick(idleMs: number): void {
+    // One multishot timeout per driver; a quarter of the shortest idle timeout bounds the lag.
+    const period = Math.max(10, Math.min(1000, Math.floor(idleMs / 4)));
+    if (this.tickMs !== 0 && this.tickMs <= period) return;
+    if (this.tickMs !== 0) this.ring.timeoutRemove(0, NO_SLOT);
+    this.tickMs = period;
+    this.ring.timeout(period, 0);
+  }
+
+  private onEvents(n: number): void {
+    const ev = this.ring.events;
+    this.inBatch = true;
+    this.now = performance.now();
+    for (let i = 0, o = 0; i < n; i++, o += EVENT_STRIDE) {
+      const id = ev[o + 1];
+      const res = ev[o + 2];
+      switch (ev[o]) {
+        case OP_RECV:
+          this.onRecv(id, res, ev[o + 3]);
+          break;
+        case OP_SEND:
+          this.onSend(id, res);
+          break;
+        case OP_ACCEPT:
+          this.onAccept(id, res, ev[o + 3]);
+          break;
+        case OP_SHUTDOWN:
+          this.onShutdown(id);
+          break;
+        case OP_CLOSE:
+          this.onClosed(id);
+          break;
+        case OP_TIMEOUT:
+          if (res === -E.ETIME) this.onTick();
+          break;
+        case OP_CANCEL:
+          break;
+      }
+    }
+    this.inBatch = false;
+    this.flush();
+  }
+
+  private onAccept(index: number, res: number, flags: number): void {
+    const l = this.listeners[index];
+    if (res >= 0) {
+      if (l.closing || l.connections >= l.options.maxConnections) this.ring.close(res, NO_SLOT);
+      else this.openConnection(l, res);
+    }
+    if ((flags & CQE_F_MORE) !== 0) return;
+    // The multishot accept ended: re-arm, or SO_REUSEPORT keeps routing connections here.
+    l.acceptArmed = false;
+    if (l.closing) {
+      this.ring.close(l.fd, NO_SLOT);
+      l.fd = -1;
+    } else if (res === -E.EMFILE || res === -E.ENFILE || res === -E.ENOMEM) {
+      // Out of descriptors: retry shortly instead of spinning on the same error.
+      setTimeout(() => !l.closing && this.armAccept(l), 50);
+    } else {
+      this.armAccept(l);
+    }
+  }
+
+  private openConnection(l: Listener, fd: number): void {
+    const slot = this.freeSlots.pop() ?? this.slots.length;
+    const conn = new Connection(this, l, slot, fd, this.nextId++);
+    this.slots[slot] = conn;
+    l.connections++;
+    this.connCount++;
+    conn.lastActive = this.now;
+    this.ring.setNoDelay(fd, true); // request/response traffic: never wait for Nagle
+    this.armRecv(conn);
+    if (l.handler.open !== undefined) {
+      try {
+        l.handler.open(conn);
+      } catch (err) {
+        conn.destroy(err as Error);
+      }
+    }
+  }
+
+  private armRecv(conn: Connection): void {
+    const r = this.ring.recv(conn.fd, conn.slot, conn.listener.index);
+    if (r < 0) return conn.destroy(new ConnectionError(`recv could not be armed: ${errnoName(-r)}`, -r, 'recv'));
+    conn.recvArmed = true;
+  }
+
+  private onRecv(slot: number, res: number, flags: number): void {
+    const conn = this.slots[slot];
+    if (conn === undefined) return;
+    if (res > 0) {
+      if (conn.state === 'open') {
+        conn.lastActive = this.now;
+        const l = conn.listener;
+        // Valid only during this call: native code recycles the buffer when the batch returns.
+        const view = new Uint8Array(l.memory, (flags >>> CQE_BUFFER_SHIFT) * l.options.bufferSize, res);
+        try {
+          l.handler.data(conn, view);
+        } catch (err) {
+          conn.destroy(err as Error);
+        }
+      }
+      if ((flags & CQE_F_MORE) !== 0) return;
+      conn.recvArmed = false;
+      if (conn.state === 'open') this.rearm.push(conn);
+    } else {
+      conn.recvArmed = false;
+      if (res === -E.ENOBUFS) {
+        // The group ran dry; this batch's buffers go back when it returns, then we re-arm.
+        if (conn.state === 'open') this.rearm.push(conn);
+      } else if (res === 0) {
+        if (conn.state === 'open') {
+          const h = conn.listener.handler;
+          if (h.end !== undefined) h.end(conn);
+          else conn.end();
+        }
+      } else if (res !== -E.ECANCELED) {
+        conn.destroy(new ConnectionError(`recv failed: ${errnoName(-res)} (peer reset?)`, -res, 'recv'));
+      }
+    }
+    this.maybeClose(conn);
+  }
+
+  private onSend(slot: number, res: number): void {
+    const conn = this.slots[slot];
+    if (conn === undefined || conn.inflight === null) return;
+    if (res < 0) {
+      conn.inflight = null;
+      conn.destroy(new ConnectionError(`send failed: ${errnoName(-res)}`, -res, 'send'));
+      return this.maybeClose(conn);
+    }
+    conn.lastActive = this.now;
+    conn.inflightOffset += res;
+    if (conn.state !== 'closing') conn.queued -= res;
+    const rest = conn.inflight.byteLength - conn.inflightOffset;
+    if (rest > 0 && conn.state !== 'closing') {
+      // Partial send (socket buffer full): resume from where the kernel stopped.
+      this.ring.send(conn.fd, slot, conn.inflight, conn.inflightOffset, rest);
+      return;
+    }
+    conn.inflight = null;
+    if (conn.queue.length > 0 || conn.shutdownPending) this.markDirty(conn);
+    if (conn.needDrain && conn.queued < conn.listener.options.highWaterMark && conn.state === 'open') {
+      conn.needDrain = false;
+      const h = conn.listener.handler;
+      try {
+        if (conn.onDrain !== null) conn.onDrain(conn);
+        else h.drain?.(conn);
+      } catch (err) {
+        conn.destroy(err as Error);
+      }
+    }
+    this.maybeClose(conn);
+  }
+
+  private onShutdown(slot: number): void {
+    const conn = this.slots[slot];
+    if (conn === undefined) return;
+    conn.shutdownSent = false;
+    this.maybeClose(conn);
+  }
+
+  private onClosed(slot: number): void {
+    const conn = this.slots[slot];
+    if (conn === undefined || slot === NO_SLOT) return;
+    this.slots[slot] = undefined;
+    this.freeSlots.push(slot);
+    conn.listener.connections--;
+    this.connCount--;
+    conn.state = 'closed';
+    try {
+      conn.listener.handler.close?.(conn, conn.error);
+    } catch {
+      // The connection is gone; an error from its close handler has nowhere left to go.
+    }
+    if (this.connCount === 0 && this.allClosed !== null) this.allClosed();
+  }
+
+  private onTick(): void {
+    const now = performance.now();
+    for (const conn of this.slots) {
+      if (conn === undefined || conn.state !== 'open') continue;
+      const idle = conn.listener.options.idleTimeoutMs;
+      if (idle > 0 && now - conn.lastActive >= idle) conn.destroy(new IdleTimeoutError(idle));
+    }
+  }
+
+  /** @internal */
+  markDirty(conn: Connection): void {
+    if (conn.dirty) return;
+    conn.dirty = true;
+    this.dirty.push(conn);
+    if (!this.inBatch && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushBound);
+    }
+  }
+
+  /** Sends what each dirty connection queued: one send per connection (coalesced). */
+  private flush(): void {
+    const dirty = this.dirty;
+    this.dirty = [];
+    for (const conn of dirty) {
+      conn.dirty = false;
+      if (conn.state === 'closing' || conn.state === 'closed' || conn.inflight !== null) continue;
+      if (conn.queue.length > 0) {
+        const chunk = conn.queue.length === 1 ? conn.queue[0] : Buffer.concat(conn.queue, conn.queued);
+        conn.queue = [];
+        conn.inflight = chunk;
+        conn.inflightOffset = 0;
+        const r = this.ring.send(conn.fd, conn.slot, chunk, 0, chunk.byteLength);
+        if (r < 0) {
+          conn.inflight = null;
+          conn.destroy(new ConnectionError(`send could not be queued: ${errnoName(-r)}`, -r, 'send'));
+        }
+      } else if (conn.shutdownPending) {
+        conn.shutdownPending = false;
+        this.shutdown(conn, SHUT_WR);
+      }
+    }
+    const rearm = this.rearm;
+    this.rearm = [];
+    for (const conn of rearm) if (conn.state === 'open' && !conn.recvArmed) this.armRecv(conn);
+  }
+
+  /** @internal */
+  cancelRecv(conn: Connection): void {
+    if (conn.recvArmed) this.ring.cancel(OP_RECV, conn.slot, NO_SLOT);
+  }
+
+  /** @internal */
+  shutdown(conn: Connection, how: number): void {
+    conn.shutdownSent = true;
+    this.ring.shutdown(conn.fd, conn.slot, how);
+  }
+
+  /** @internal Closes the fd once none of the connection's requests is outstanding. */
+  maybeClose(conn: Connection): void {
+    if (conn.state === 'open' || conn.state === 'closed') return;
+    if (conn.recvArmed || conn.inflight !== null || conn.shutdownSent) return;
+    if (conn.state === 'ending' && (conn.queue.length > 0 || conn.shutdownPending)) return;
+    conn.state = 'closed';
+    this.ring.close(conn.fd, conn.slot);
+  }
+
+  /** Graceful: stop accepting, end every connection, wait for them (destroying after `graceMs`). */
+  async close(graceMs = 5000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const l of this.listeners) {
+      l.closing = true;
+      if (l.acceptArmed) this.ring.cancel(OP_ACCEPT, l.index, NO_SLOT);
+      else if (l.fd >= 0) this.ring.close(l.fd, NO_SLOT);
+    }
+    if (this.tickMs !== 0) this.ring.timeoutRemove(0, NO_SLOT);
+    for (const conn of this.slots) conn?.end();
+    this.flush();
+    this.ring.flush();
+    const wait = (ms: number) =>
+      new Promise<void>((resolve) => {
+        if (this.connCount === 0) return resolve();
+        const timer = setTimeout(resolve, ms);
+        this.allClosed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    await wait(graceMs);
+    if (this.connCount > 0) {
+      for (const conn of this.slots) conn?.destroy();
+      this.ring.flush();
+      await wait(1000);
+    }
+    this.destroy();
+  }
+
+  /** Closes the ring and every socket now. */
+  destroy(): void {
+    this.ring.destroy();
+  }
+}
+
+/** sha1 of a handler file as loaded, so drivers can prove they run the same bytes. */
+export function fileHash(file: string): string {
+  try {
+    return createHash('sha1').update(fs.readFileSync(file)).digest('hex');
+  } catch {
+    return 'unreadable';
+  }
+}

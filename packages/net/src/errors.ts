@@ -1,0 +1,74 @@
+// Errors of @gatio/net. Socket-level ones (port in use, permission) come from @gatio/native,
+// which converts a -errno once at the boundary; configuration errors are defined here.
+import { GatioError } from '@gatio/native';
+
+export {
+  SocketError,
+  PortInUseError,
+  PermissionError,
+  AddressNotAvailableError,
+  IoUringUnavailableError,
+  GatioError,
+} from '@gatio/native';
+
+/** A declared port is malformed; the message names the port index and the field. */
+export class InvalidPortConfigError extends GatioError {
+  static readonly code = 'GATIO_ERR_INVALID_PORT_CONFIG';
+  constructor(message: string) {
+    super(InvalidPortConfigError.code, message);
+  }
+}
+
+/** A driver serving a port loaded a different configuration than the runtime declared. */
+export class PortConfigMismatchError extends GatioError {
+  static readonly code = 'GATIO_ERR_PORT_CONFIG_MISMATCH';
+  constructor(
+    readonly port: number,
+    readonly driver: number,
+    readonly field: string,
+    readonly expected: unknown,
+    readonly actual: unknown,
+  ) {
+    super(
+      PortConfigMismatchError.code,
+      `port ${port}: driver ${driver} loaded ${field} = ${show(actual)} but the runtime declared ` +
+        `${show(expected)}; every driver serving a port must run the identical configuration ` +
+        '(was the handler file changed while drivers started?)',
+    );
+  }
+}
+
+/** The handler module of a port could not be loaded or has the wrong shape. */
+export class HandlerLoadError extends GatioError {
+  static readonly code = 'GATIO_ERR_HANDLER_LOAD';
+  constructor(
+    readonly handler: string,
+    reason: string,
+  ) {
+    super(HandlerLoadError.code, `handler ${handler}: ${reason}`);
+  }
+}
+
+/** Passed to handler.close(conn, err) when the peer reset or a send failed. */
+export class ConnectionError extends GatioError {
+  static readonly code = 'GATIO_ERR_CONNECTION';
+  constructor(
+    message: string,
+    readonly errno: number,
+    readonly op: string,
+  ) {
+    super(ConnectionError.code, message);
+  }
+}
+
+/** Passed to handler.close(conn, err) when the idle timeout closed the connection. */
+export class IdleTimeoutError extends GatioError {
+  static readonly code = 'GATIO_ERR_IDLE_TIMEOUT';
+  constructor(readonly idleTimeoutMs: number) {
+    super(IdleTimeoutError.code, `no traffic for ${idleTimeoutMs} ms (idleTimeoutMs)`);
+  }
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
