@@ -53,6 +53,8 @@ export class Listener {
   acceptArmed = false;
   closing = false;
   connections = 0;
+  /** Counters for tests and diagnostics: refused = over maxConnections; enobufs = recvs ended dry. */
+  readonly stats = { accepted: 0, refused: 0, enobufs: 0, acceptRearms: 0 };
   readonly memory: ArrayBuffer;
   readonly options: NormalizedOptions;
   constructor(
@@ -167,12 +169,18 @@ export class DriverNet {
   private onAccept(index: number, res: number, flags: number): void {
     const l = this.listeners[index];
     if (res >= 0) {
-      if (l.closing || l.connections >= l.options.maxConnections) this.ring.close(res, NO_SLOT);
-      else this.openConnection(l, res);
+      if (l.closing || l.connections >= l.options.maxConnections) {
+        l.stats.refused++;
+        this.ring.close(res, NO_SLOT);
+      } else {
+        l.stats.accepted++;
+        this.openConnection(l, res);
+      }
     }
     if ((flags & CQE_F_MORE) !== 0) return;
     // The multishot accept ended: re-arm, or SO_REUSEPORT keeps routing connections here.
     l.acceptArmed = false;
+    l.stats.acceptRearms++;
     if (l.closing) {
       this.ring.close(l.fd, NO_SLOT);
       l.fd = -1;
@@ -229,6 +237,7 @@ export class DriverNet {
     } else {
       conn.recvArmed = false;
       if (res === -E.ENOBUFS) {
+        conn.listener.stats.enobufs++;
         // The group ran dry; this batch's buffers go back when it returns, then we re-arm.
         if (conn.state === 'open') this.rearm.push(conn);
       } else if (res === 0) {
