@@ -1,0 +1,166 @@
+'use strict';
+// `npm run bench:net [-- --json] [-- --quick]`: Gatio's TCP servers against node:net, node:http
+// and redis-server (when installed). Server pinned to CPU 0 (one driver), load generator pinned to
+// CPU 1 (taskset). On 2 cores the load generator saturates first, so besides requests/s each
+// case reports the server's CPU time per request: utime+stime from /proc/<pid>/stat (all of the
+// server's threads) over the run, divided by the requests served.
+const { spawn, execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..', '..');
+const json = process.argv.includes('--json');
+const quick = process.argv.includes('--quick');
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+const log = (...a) => (json ? console.error(...a) : console.log(...a));
+
+function cpuUs(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime, stime (fields 14, 15)
+}
+
+async function freePort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function startServer(argv, ready) {
+  const child = spawn('taskset', ['-c', '0', ...argv], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${argv.join(' ')}`)), 15000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (ready(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}): ${argv.join(' ')}`)));
+  });
+  child.removeAllListeners('exit');
+  await new Promise((r) => setTimeout(r, 300));
+  return child;
+}
+
+function load(argv) {
+  const r = spawnSync('taskset', ['-c', '1', ...argv], { encoding: 'utf8', timeout: 120000 });
+  if (r.status !== 0) throw new Error(`${argv[0]} failed: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+const servers = {
+  resp: [
+    ['gatio', (p) => ['node', 'examples/resp/server.js', '--port', p, '--drivers', '1', '--cpus', '0'], (o) => o.includes('listening')],
+    ['node:net', (p) => ['node', 'benchmarks/net/node-resp.js', p], (o) => o.includes('listening')],
+    ...(has('redis-server')
+      ? [['redis-server', (p) => ['redis-server', '--port', p, '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], (o) => o.includes('Ready to accept')]]
+      : []),
+  ],
+  http: [
+    ['gatio', (p) => ['node', 'examples/http/server.js', '--port', p, '--drivers', '1', '--cpus', '0'], (o) => o.includes('listening')],
+    ['node:http', (p) => ['node', 'benchmarks/net/node-http.js', p, 'http'], (o) => o.includes('listening')],
+    ['node:net raw', (p) => ['node', 'benchmarks/net/node-http.js', p, 'raw'], (o) => o.includes('listening')],
+  ],
+  echo: [
+    ['gatio', (p) => ['node', 'examples/echo/server.js', '--port', p, '--drivers', '1', '--cpus', '0'], (o) => o.includes('listening')],
+    ['node:net', (p) => ['node', 'benchmarks/net/node-echo.js', p], (o) => o.includes('listening')],
+  ],
+};
+
+const respTests = [
+  ['ping', 'ping_mbulk'],
+  ['set', 'set'],
+  ['get', 'get'],
+];
+
+async function measure(kind, name, argvOf, ready, runs) {
+  const port = String(await freePort());
+  const server = await startServer(argvOf(port), ready);
+  const out = [];
+  try {
+    for (const run of runs) {
+      const before = cpuUs(server.pid);
+      const { requests, rps } = run(port);
+      const cpu = cpuUs(server.pid) - before;
+      out.push({ case: run.label, server: name, rps: Math.round(rps), cpuUsPerReq: +(cpu / requests).toFixed(2), requests });
+      log(`  ${run.label.padEnd(22)} ${name.padEnd(14)} ${String(Math.round(rps)).padStart(8)} req/s  ${(cpu / requests).toFixed(2).padStart(6)} us CPU/req`);
+    }
+  } finally {
+    server.kill('SIGKILL');
+  }
+  return out;
+}
+
+function respRuns() {
+  const runs = [];
+  for (const pipeline of [1, 16]) {
+    for (const [label, test] of respTests) {
+      const n = (quick ? 0.3 : 1) * (pipeline === 1 ? 60000 : 400000);
+      const run = (port) => {
+        const csv = load(['redis-benchmark', '-p', port, '-t', test, '-c', '50', '-n', String(n), '-P', String(pipeline), '--csv']);
+        const line = csv.trim().split('\n').find((l) => /^"[A-Z_]+"/.test(l));
+        return { requests: n, rps: Number(JSON.parse(`[${line}]`)[1]) };
+      };
+      run.label = `resp ${label}${pipeline > 1 ? ' -P 16' : ''}`;
+      runs.push(run);
+    }
+  }
+  return runs;
+}
+
+function httpRuns() {
+  const run = (port) => {
+    const out = load(['wrk', '-t1', '-c64', `-d${quick ? 2 : 4}s`, `http://127.0.0.1:${port}/`]);
+    return { requests: Number(/(\d+) requests in/.exec(out)[1]), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]) };
+  };
+  run.label = 'http wrk -c64';
+  return [run];
+}
+
+function echoRuns() {
+  const run = (port) => {
+    const seconds = quick ? 2 : 4;
+    const r = JSON.parse(load(['node', path.join(__dirname, 'echo-client.js'), port, '64', '64', String(seconds)]));
+    return { requests: r.requests, rps: r.requests / r.seconds };
+  };
+  run.label = 'echo 64 conns x 64 B';
+  return [run];
+}
+
+async function main() {
+  if (!has('taskset')) throw new Error('taskset (util-linux) is needed to pin server and load generator');
+  const results = [];
+  const skipped = [];
+  if (has('redis-benchmark')) for (const s of servers.resp) results.push(...(await measure('resp', ...s, respRuns())));
+  else skipped.push('resp: redis-benchmark not installed (apt-get install redis-tools)');
+  if (has('wrk')) for (const s of servers.http) results.push(...(await measure('http', ...s, httpRuns())));
+  else skipped.push('http: wrk not installed (apt-get install wrk)');
+  for (const s of servers.echo) results.push(...(await measure('echo', ...s, echoRuns())));
+
+  // Ratios: Gatio vs each competitor, per case. cpu < 1 and rps > 1 favour Gatio.
+  const summary = [];
+  for (const g of results.filter((r) => r.server === 'gatio')) {
+    for (const c of results.filter((r) => r.case === g.case && r.server !== 'gatio')) {
+      summary.push({ case: g.case, competitor: c.server, rpsRatio: +(g.rps / c.rps).toFixed(2), cpuRatio: +(g.cpuUsPerReq / c.cpuUsPerReq).toFixed(2) });
+    }
+  }
+  if (json) {
+    console.log(JSON.stringify({ suite: 'net', cpuTicksUs: TICK_US, results, summary, skipped }, null, 2));
+  } else {
+    console.log('\nGatio vs competitor (rps ratio > 1 and CPU/req ratio < 1 favour Gatio)');
+    console.table(summary);
+    for (const s of skipped) console.log(`skipped ${s}`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err.stack || err.message);
+  process.exit(1);
+});
