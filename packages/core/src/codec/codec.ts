@@ -206,8 +206,8 @@ export class Codec {
       case T.TAG_ARRAY: {
         const n = i32[(off >> 2) + 1];
         this.pos = off + 8;
-        const arr = new Array(n);
-        for (let i = 0; i < n; i++) arr[i] = this.decode();
+        const arr: unknown[] = []; // push keeps the array packed (new Array(n) would be holey)
+        for (let i = 0; i < n; i++) arr.push(this.decode());
         return arr;
       }
       case T.TAG_OBJECT: {

@@ -247,7 +247,15 @@ export class Endpoint {
     const p = ch.producer;
     const codec = p.codec;
     let start = p.begin();
-    while (start >= 0) {
+    let refreshed = false;
+    for (;;) {
+      if (start < 0) {
+        // Full by the cached HEAD: the consumer may have freed space since; look once.
+        if (refreshed || !p.refresh()) break;
+        refreshed = true;
+        start = p.begin();
+        continue;
+      }
       let off = start + RECORD_HEADER_BYTES;
       if (name !== undefined) off = codec.encodeString(off, p.limit, name, TAG_STRING);
       if (off >= 0 && (meta & 15) !== KIND_ABORT) {

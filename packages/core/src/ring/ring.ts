@@ -63,6 +63,14 @@ export class RingProducer {
     this.cachedHead = Atomics.load(this.i32, this.headIdx);
   }
 
+  /** Rereads HEAD; true if the consumer freed space since the last read. */
+  refresh(): boolean {
+    const before = this.cachedHead;
+    // Atomics.load: HEAD is written by the consumer thread.
+    this.cachedHead = Atomics.load(this.i32, this.headIdx);
+    return this.cachedHead !== before;
+  }
+
   /** Bytes the consumer has not read yet (from this thread's view). */
   used(): number {
     // Atomics.load: HEAD is written by the consumer thread.
