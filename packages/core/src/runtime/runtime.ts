@@ -7,6 +7,7 @@
  * 4. terminate the driver threads; 5. stop the main pump.
  * destroy(): reject everything pending at once, then terminate the drivers.
  */
+import { EventEmitter } from 'node:events';
 import { DriverCrashedError, DriverStartError, RuntimeClosedError, RuntimeDestroyedError, TaskEncodeError } from '../errors';
 import type { DriverData, FromDriver } from '../driver/messages';
 import { Endpoint, type OobRecord } from '../mesh/endpoint';
@@ -55,7 +56,11 @@ export interface TpcStats {
   drivers: DriverStats[];
 }
 
-export class Runtime {
+/**
+ * Events: 'crash' ({ driver, reason }) when a driver dies (it is restarted unless restart: false),
+ * 'idle' when the last pending task settled.
+ */
+export class Runtime extends EventEmitter {
   private readonly submitter: Submitter;
   private state: 'running' | 'closed' | 'destroyed' = 'running';
   private closing: Promise<void> | null = null;
@@ -67,6 +72,7 @@ export class Runtime {
     private readonly endpoint: Endpoint,
     private readonly handles: DriverHandle[],
   ) {
+    super();
     this.submitter = new Submitter(endpoint, new Scheduler(opts.drivers, opts.policy, endpoint.inflight), opts.maxQueue);
   }
 
@@ -229,6 +235,7 @@ export class Runtime {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
+      this.emit('idle');
     };
   }
 
@@ -272,6 +279,7 @@ export class Runtime {
     // Atomics.store: from here on every producer tags its requests with the new incarnation.
     Atomics.store(gens, gensIdx + thread, newGen);
     h.restarts++;
+    this.emit('crash', { driver: h.info.id, reason });
     const error = () => new DriverCrashedError(h.info.id, reason);
     this.endpoint.failTarget(thread, oldGen, error);
     for (const other of this.handles) if (other !== h && other.live) other.post({ t: 'crashed', thread, gen: oldGen, reason });
