@@ -487,9 +487,6 @@ export class Endpoint {
     if (this.parked) this.ringBell(this.self);
   }
 
-  /** True while this thread has something to wait for (the main thread parks at once otherwise). */
-  hasWork: () => boolean = () => true;
-
   private pump(): void {
     if (!this.running) return;
     const t0 = performance.now();
@@ -499,7 +496,7 @@ export class Endpoint {
     const now = performance.now();
     if (n > 0) this.busyMs += now - t0;
     if (n > 0 || flushed) this.lastWork = now;
-    if (now - this.lastWork < this.spinMs && this.hasWork()) {
+    if (now - this.lastWork < this.spinMs) {
       setImmediate(this.pumpBound); // stay awake a little: the next record is likely close
       return;
     }

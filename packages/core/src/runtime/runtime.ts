@@ -225,7 +225,6 @@ export class Runtime extends EventEmitter {
       postOob: (record, transfer) => this.handles[record.to - 1].worker?.postMessage(record, transfer as never),
       encodeFailed: (cause) => new TaskEncodeError('argument', cause instanceof Error ? cause.message : String(cause)),
     };
-    endpoint.hasWork = () => endpoint.pending.size > 0;
     // Drivers keep the process alive only while tasks are pending (like an idle worker pool).
     endpoint.onBusy = () => {
       for (const h of this.handles) h.ref();

@@ -49,20 +49,19 @@ export class Scheduler {
       this.next = this.next + 1 === n ? 0 : this.next + 1;
       return t;
     }
-    // Least loaded; the scan starts after the last pick so ties spread evenly.
-    let best = runners[this.next];
+    // Least loaded; ties go to the first runner. Preferring the same (warm, probably still awake)
+    // driver matters: spreading a trickle of tasks over idle drivers wakes a parked thread for
+    // each one, and on a small machine keeps more threads spinning than there are cores.
+    let best = runners[0];
     let bestLoad = this.inflight[best];
     for (let i = 1; i < n && bestLoad > 0; i++) {
-      let j = this.next + i;
-      if (j >= n) j -= n;
-      const t = runners[j];
+      const t = runners[i];
       const load = this.inflight[t];
       if (load < bestLoad) {
         best = t;
         bestLoad = load;
       }
     }
-    this.next = this.next + 1 === n ? 0 : this.next + 1;
     return best;
   }
 }
