@@ -84,6 +84,8 @@ export interface EndpointHooks {
   encodeFailed(cause: unknown): unknown;
 }
 
+/** Tight polling before an event-loop turn (see pollSpin). */
+const SYNC_POLL_MS = 0.01;
 const NO_RING = -1;
 const WROTE = 0;
 const FULL = 1;
@@ -496,11 +498,29 @@ export class Endpoint {
     const now = performance.now();
     if (n > 0) this.busyMs += now - t0;
     if (n > 0 || flushed) this.lastWork = now;
+    else if (now - this.lastWork < this.spinMs && this.pollSpin(now)) {
+      this.pump();
+      return;
+    }
     if (now - this.lastWork < this.spinMs) {
       setImmediate(this.pumpBound); // stay awake a little: the next record is likely close
       return;
     }
     this.park();
+  }
+
+  /**
+   * Nothing arrived, but something did recently: watch the inbound rings in a tight loop for a few
+   * microseconds before handing control back to the event loop. One event-loop turn costs a
+   * syscall and a microsecond or two; a record that lands meanwhile is seen at once. Short, so
+   * timers and I/O of the thread's own async tasks are hardly delayed.
+   */
+  private pollSpin(now: number): boolean {
+    const until = now + SYNC_POLL_MS;
+    do {
+      if (this.anyInbound()) return true;
+    } while (performance.now() < until);
+    return false;
   }
 
   private park(): void {
