@@ -15,6 +15,14 @@ export const OP_CLOSE = 4;
 export const OP_CANCEL = 5;
 export const OP_TIMEOUT = 6;
 export const OP_SHUTDOWN = 7;
+/** Multishot recvmsg (UDP): one event per datagram, buffer id in flags >>> 16. */
+export const OP_RECVMSG = 8;
+/** One event per sendMsgs() batch: res = datagrams sent, flags = failed << 16 | first errno. */
+export const OP_SENDMSG = 9;
+/** io_uring_recvmsg_out: namelen, controllen, payloadlen, flags (u32 each) before the name. */
+export const RECVMSG_OUT_SIZE = 16;
+/** Bytes per sendMsgs() record header: len u32, family u16, port u16, 16 address bytes. */
+export const SEND_RECORD_HEADER = 24;
 export const EVENT_STRIDE = 4;
 
 /** IORING_CQE_F_BUFFER: the CQE consumed a provided buffer, id in flags >>> 16. */
@@ -56,6 +64,12 @@ export interface Uring {
   peerName(fd: number): [string, number] | number;
   setNoDelay(fd: number, on: boolean): number;
   info(): UringInfo;
+  /** UDP socket with SO_REUSEADDR + SO_REUSEPORT: [fd or -errno, failing syscall, bound port] */
+  udpBind(host: string, port: number): [number, string, number];
+  /** Multishot recvmsg into group bgid, reserving nameLen address bytes per buffer. */
+  recvMsg(fd: number, id: number, bgid: number, nameLen: number): number;
+  /** Queues the records staging[start, end) (see send-batch.h) as one batch; count or -errno. */
+  sendMsgs(fd: number, tag: number, staging: Uint8Array, start: number, end: number): number;
   destroy(): void;
 }
 

@@ -9,6 +9,7 @@
 
 #include <linux/io_uring.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 namespace gatio {
 namespace uring {
@@ -21,6 +22,8 @@ enum Op : uint8_t {
   kOpCancel = 5,
   kOpTimeout = 6,
   kOpShutdown = 7,
+  kOpRecvMsg = 8,
+  kOpSendMsg = 9,
 };
 
 inline uint64_t UserData(uint8_t op, uint32_t id) { return (static_cast<uint64_t>(id) << 8) | op; }
@@ -47,6 +50,13 @@ void PrepCancel(io_uring_sqe* sqe, uint64_t target, uint32_t id);
 void PrepTimeoutMultishot(io_uring_sqe* sqe, __kernel_timespec* ts, unsigned ms, uint32_t id);
 void PrepTimeoutRemove(io_uring_sqe* sqe, uint32_t timeout_id, uint32_t id);
 void PrepShutdown(io_uring_sqe* sqe, int fd, int how, uint32_t id);
+// Multishot recvmsg (UDP) selecting buffers from group bgid. `msg` gives only the name and control
+// lengths to reserve in each buffer; the kernel copies it at submission. Each buffer then holds an
+// io_uring_recvmsg_out header, the sender's address, and the payload (see recvmsg-multishot.cc).
+void PrepRecvMsgMultishot(io_uring_sqe* sqe, int fd, const struct msghdr* msg, uint16_t bgid,
+                          uint32_t id);
+// sendmsg(2) of one datagram; `msg` and what it points to must outlive the request (send-batch.h).
+void PrepSendMsg(io_uring_sqe* sqe, int fd, const struct msghdr* msg, uint32_t id);
 
 }  // namespace uring
 }  // namespace gatio

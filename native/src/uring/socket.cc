@@ -11,7 +11,10 @@
 namespace gatio {
 namespace uring {
 
-int ListenTcp(const std::string& host, int port, int backlog, const char** stage) {
+namespace {
+
+// socket + SO_REUSEADDR/SO_REUSEPORT (+ IPV6_V6ONLY) + bind; the shared part of TCP and UDP.
+int BoundSocket(const std::string& host, int port, int type, const char** stage) {
   sockaddr_storage ss;
   memset(&ss, 0, sizeof(ss));
   socklen_t len;
@@ -31,7 +34,7 @@ int ListenTcp(const std::string& host, int port, int backlog, const char** stage
     return -EINVAL;
   }
   *stage = "socket";
-  int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = socket(family, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   int one = 1;
   *stage = "setsockopt";
@@ -48,6 +51,14 @@ int ListenTcp(const std::string& host, int port, int backlog, const char** stage
     close(fd);
     return err;
   }
+  return fd;
+}
+
+}  // namespace
+
+int ListenTcp(const std::string& host, int port, int backlog, const char** stage) {
+  int fd = BoundSocket(host, port, SOCK_STREAM, stage);
+  if (fd < 0) return fd;
   *stage = "listen";
   if (listen(fd, backlog) < 0) {
     int err = -errno;
@@ -55,6 +66,10 @@ int ListenTcp(const std::string& host, int port, int backlog, const char** stage
     return err;
   }
   return fd;
+}
+
+int BindUdp(const std::string& host, int port, const char** stage) {
+  return BoundSocket(host, port, SOCK_DGRAM, stage);
 }
 
 int LocalPort(int fd) {

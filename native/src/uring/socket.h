@@ -12,6 +12,10 @@ namespace uring {
 // A TCP listener on host:port (IPv4 or IPv6 literal) with SO_REUSEADDR + SO_REUSEPORT, so every
 // driver serving a port binds its own socket and the kernel spreads connections between them.
 int ListenTcp(const std::string& host, int port, int backlog, const char** stage);
+// A UDP socket bound to host:port (IPv4 or IPv6 literal) with SO_REUSEADDR + SO_REUSEPORT, so every
+// driver serving the port binds its own and the kernel hashes flows between them. IPv6 sockets
+// are IPV6_V6ONLY so `::1` and `127.0.0.1` can share a port number.
+int BindUdp(const std::string& host, int port, const char** stage);
 // The bound port of a socket (for port 0).
 int LocalPort(int fd);
 // The peer's address as text and its port; -errno on failure.

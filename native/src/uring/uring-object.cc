@@ -74,6 +74,9 @@ Napi::Function UringObject::Define(Napi::Env env) {
                          InstanceMethod("setNoDelay", &UringObject::SetNoDelay),
                          InstanceMethod("info", &UringObject::Info),
                          InstanceMethod("destroy", &UringObject::Destroy),
+                         InstanceMethod("udpBind", &UringObject::UdpBind),
+                         InstanceMethod("recvMsg", &UringObject::RecvMsg),
+                         InstanceMethod("sendMsgs", &UringObject::SendMsgs),
                      });
 }
 
@@ -186,6 +189,13 @@ unsigned UringObject::Reap() {
     uint8_t op = UserDataOp(cqe->user_data);
     uint32_t id = UserDataId(cqe->user_data);
     int32_t* ev = events_ + n * 4;
+    if (op == kOpSendMsg) {
+      // Datagram sends report once per batch (send-batch.h), not once per datagram.
+      bool done = send_batches_.Complete(id, cqe->res, ev);
+      ring_.Advance(1);
+      if (done) n++;
+      continue;
+    }
     ev[0] = op;
     ev[1] = static_cast<int32_t>(id);
     ev[2] = cqe->res;
@@ -196,6 +206,12 @@ unsigned UringObject::Reap() {
       if (bid >= 0) {
         recycle_.push_back(static_cast<uint16_t>(bid));
         recycle_group_.push_back(id < recv_group_.size() ? recv_group_[id] : 0);
+      }
+    } else if (op == kOpRecvMsg) {
+      int bid = RecvCqeBuffer(cqe);
+      if (bid >= 0) {
+        recycle_.push_back(static_cast<uint16_t>(bid));
+        recycle_group_.push_back(id < recvmsg_group_.size() ? recvmsg_group_[id] : 0);
       }
     } else if (op == kOpAccept && cqe->res >= 0) {
       Track(cqe->res);

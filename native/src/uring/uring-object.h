@@ -26,6 +26,7 @@
 
 #include "buf-ring.h"
 #include "ring.h"
+#include "send-batch.h"
 
 namespace gatio {
 namespace uring {
@@ -57,6 +58,10 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   Napi::Value SetNoDelay(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
+  // UDP (uring-object-udp.cc)
+  Napi::Value UdpBind(const Napi::CallbackInfo& info);
+  Napi::Value RecvMsg(const Napi::CallbackInfo& info);
+  Napi::Value SendMsgs(const Napi::CallbackInfo& info);
 
   static void CleanupHook(void* arg);
   void Teardown();
@@ -72,7 +77,11 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   std::vector<uint8_t> fds_;  // fds_[fd] = 1: ours to close on teardown
   std::vector<uint16_t> recycle_;
   std::vector<uint16_t> recycle_group_;
-  std::vector<uint16_t> recv_group_;  // recv_group_[id]: the buffer group of id's recv
+  std::vector<uint16_t> recv_group_;     // recv_group_[id]: the buffer group of id's recv
+  std::vector<uint16_t> recvmsg_group_;  // the same for UDP recvmsg ids
+  // Node-based: the msghdr of a multishot recvmsg stays put until the kernel copied it.
+  std::map<uint32_t, msghdr> recvmsg_hdrs_;
+  SendBatches send_batches_;
   // Node-based: a timespec's address stays valid until the SQE naming it is submitted.
   std::map<uint32_t, __kernel_timespec> timespecs_;
   Napi::FunctionReference callback_;

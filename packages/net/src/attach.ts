@@ -3,9 +3,12 @@
  * ready. Opens this driver's listeners for the ports that list it, loads their handler modules
  * and arms the multishot accepts. On any failure everything opened so far is closed again.
  */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { DriverDesc, NormalizedPort, PortReport } from './config';
-import { DriverNet, fileHash, type Handler } from './driver-net';
+import { DriverNet, type Handler } from './driver-net';
+import type { UdpHandler } from './udp-socket';
 import { HandlerLoadError, InvalidPortConfigError } from './errors';
 
 export interface AttachOptions {
@@ -30,7 +33,21 @@ export interface DriverNetHandle {
 // tsc (module commonjs) would turn import() into require(); keep a real dynamic import for ESM.
 const dynamicImport = new Function('u', 'return import(u)') as (u: string) => Promise<Record<string, unknown>>;
 
-export async function loadHandler(file: string): Promise<Handler> {
+/** sha1 of a handler file as loaded, so drivers can prove they run the same bytes. */
+export function fileHash(file: string): string {
+  try {
+    return createHash('sha1').update(fs.readFileSync(file)).digest('hex');
+  } catch {
+    return 'unreadable';
+  }
+}
+
+const shapes = {
+  tcp: { main: 'data', others: ['open', 'close', 'drain', 'end'], usage: 'data(conn, bytes) (and optionally open(conn), close(conn, err), drain(conn), end(conn))' },
+  udp: { main: 'message', others: ['open', 'close', 'error'], usage: 'message(socket, bytes, remote) (and optionally open(socket), close(socket), error(socket, err))' },
+} as const;
+
+export async function loadHandler(file: string, transport: 'tcp' | 'udp' = 'tcp'): Promise<Handler & UdpHandler> {
   let mod: Record<string, unknown>;
   try {
     mod = require(file) as Record<string, unknown>;
@@ -42,16 +59,17 @@ export async function loadHandler(file: string): Promise<Handler> {
       throw new HandlerLoadError(file, `cannot be loaded: ${(err as Error).message}`);
     }
   }
-  const h = (mod.default ?? mod) as Partial<Handler>;
-  if (typeof h !== 'object' || h === null || typeof h.data !== 'function') {
-    throw new HandlerLoadError(file, 'its default export must be an object with data(conn, bytes) (and optionally open(conn), close(conn, err), drain(conn), end(conn))');
+  const h = (mod.default ?? mod) as Record<string, unknown>;
+  const shape = shapes[transport];
+  if (typeof h !== 'object' || h === null || typeof h[shape.main] !== 'function') {
+    throw new HandlerLoadError(file, `its default export must be an object with ${shape.usage} for a ${transport} port`);
   }
-  for (const name of ['open', 'close', 'drain', 'end'] as const) {
+  for (const name of shape.others) {
     if (h[name] !== undefined && typeof h[name] !== 'function') {
       throw new HandlerLoadError(file, `${name} must be a function, got ${typeof h[name]}`);
     }
   }
-  return h as Handler;
+  return h as unknown as Handler & UdpHandler;
 }
 
 export async function attachDriver(options: AttachOptions): Promise<DriverNetHandle> {
@@ -61,25 +79,35 @@ export async function attachDriver(options: AttachOptions): Promise<DriverNetHan
   if (mine.length === 0) {
     return { report: { driver: id, ports: [] }, close: async () => {}, destroy: () => {}, net: null };
   }
-  const handlers = new Map<string, { handler: Handler; hash: string }>();
+  // One module instance per file and driver, checked for the shape each transport needs.
+  const handlers = new Map<string, { handler: Handler & UdpHandler; hash: string }>();
   for (const p of mine) {
-    if (!handlers.has(p.handler)) {
-      const handler = await loadHandler(p.handler);
-      handlers.set(p.handler, { handler, hash: fileHash(p.handler) });
+    if (!handlers.has(`${p.transport} ${p.handler}`)) {
+      const handler = await loadHandler(p.handler, p.transport);
+      handlers.set(`${p.transport} ${p.handler}`, { handler, hash: fileHash(p.handler) });
     }
   }
   const net = new DriverNet(id);
+  const reports: PortReport[] = [];
   try {
     for (const p of mine) {
-      const { handler, hash } = handlers.get(p.handler)!;
-      net.listen(p, handler, hash);
+      const { handler, hash } = handlers.get(`${p.transport} ${p.handler}`)!;
+      reports.push((p.transport === 'udp' ? net.bindUdp(p, handler, hash) : net.listen(p, handler, hash)).report());
     }
   } catch (err) {
     net.destroy();
     throw err;
   }
+  // open(socket) once every port of this driver is bound, so a failure above opened nothing.
+  for (const s of net.udp) {
+    try {
+      s.handler.open?.(s);
+    } catch (err) {
+      process.emitWarning(`udp handler open() threw: ${(err as Error).message}`);
+    }
+  }
   return {
-    report: { driver: id, ports: net.listeners.map((l) => l.report()) },
+    report: { driver: id, ports: reports },
     close: () => net.close(),
     destroy: () => net.destroy(),
     net,

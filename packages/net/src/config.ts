@@ -23,26 +23,46 @@ export interface PortOptions {
   backlog?: number;
 }
 
+/** Options of a `transport: 'udp'` port (per driver). */
+export interface UdpPortOptions {
+  /**
+   * Bytes per provided receive buffer. Each buffer holds a 16-byte io_uring_recvmsg_out header,
+   * 28 address bytes and the payload, so the largest datagram received whole is bufferSize - 44;
+   * longer ones are reported as truncated. A multiple of 8. Default 65600 (any UDP datagram).
+   */
+  bufferSize?: number;
+  /** Receive buffers per driver for this port, a power of two. Default 256. */
+  bufferCount?: number;
+}
+
 export interface PortSpec {
   port: number;
   host?: string;
   transport?: 'tcp' | 'udp';
   drivers: number[];
   handler: string;
-  options?: PortOptions;
+  options?: PortOptions | UdpPortOptions;
 }
 
 export type NormalizedOptions = Required<PortOptions>;
+export type NormalizedUdpOptions = Required<UdpPortOptions>;
 
-export interface NormalizedPort {
+interface NormalizedBase {
   port: number;
   host: string;
-  transport: 'tcp';
   drivers: number[];
   /** Absolute path (or file: URL for ESM). */
   handler: string;
+}
+export interface NormalizedTcpPort extends NormalizedBase {
+  transport: 'tcp';
   options: NormalizedOptions;
 }
+export interface NormalizedUdpPort extends NormalizedBase {
+  transport: 'udp';
+  options: NormalizedUdpOptions;
+}
+export type NormalizedPort = NormalizedTcpPort | NormalizedUdpPort;
 
 export interface DriverDesc {
   id: number;
@@ -59,7 +79,7 @@ export interface PortReport {
   handler: string;
   /** sha1 of the handler file's bytes as loaded. */
   handlerHash: string;
-  options: NormalizedOptions;
+  options: NormalizedOptions | NormalizedUdpOptions;
   /** The port actually bound (differs from `port` only for port 0). */
   boundPort: number;
 }
@@ -73,7 +93,16 @@ export const defaultOptions: NormalizedOptions = {
   backlog: 511,
 };
 
-const optionChecks: Record<keyof PortOptions, (v: number) => string | null> = {
+export const defaultUdpOptions: NormalizedUdpOptions = {
+  bufferSize: 65600,
+  bufferCount: 256,
+};
+
+/** recvmsg_out header (16) + sockaddr_in6 (28): what each UDP buffer holds before the payload. */
+export const UDP_BUFFER_OVERHEAD = 44;
+
+type Check = (v: number) => string | null;
+const optionChecks: Record<keyof PortOptions, Check> = {
   maxConnections: (v) => (v === Infinity || (Number.isSafeInteger(v) && v >= 1) ? null : 'a positive integer or Infinity'),
   idleTimeoutMs: (v) => (Number.isSafeInteger(v) && v >= 0 ? null : 'a non-negative integer (0 disables it)'),
   bufferSize: (v) => (Number.isSafeInteger(v) && v >= 64 && v <= 1 << 20 ? null : 'an integer from 64 to 1048576'),
@@ -81,6 +110,13 @@ const optionChecks: Record<keyof PortOptions, (v: number) => string | null> = {
     Number.isSafeInteger(v) && v >= 1 && v <= 32768 && (v & (v - 1)) === 0 ? null : 'a power of two from 1 to 32768',
   highWaterMark: (v) => (Number.isSafeInteger(v) && v >= 1 ? null : 'a positive integer'),
   backlog: (v) => (Number.isSafeInteger(v) && v >= 1 ? null : 'a positive integer'),
+};
+const udpOptionChecks: Record<keyof UdpPortOptions, Check> = {
+  bufferSize: (v) =>
+    Number.isSafeInteger(v) && v >= 128 && v <= 1 << 20 && v % 8 === 0
+      ? null
+      : 'a multiple of 8 from 128 to 1048576 (it holds 44 bytes of header and address before the payload)',
+  bufferCount: optionChecks.bufferCount,
 };
 
 export function validatePorts(
@@ -109,10 +145,9 @@ export function validatePorts(
       throw new InvalidPortConfigError(`${where}.host must be an IPv4 or IPv6 literal such as '127.0.0.1' or '::1', got ${String(host)}`);
     }
     const transport = s.transport === undefined ? 'tcp' : s.transport;
-    if (transport === 'udp') {
-      throw new InvalidPortConfigError(`${where}.transport 'udp' is not implemented yet; use 'tcp'`);
+    if (transport !== 'tcp' && transport !== 'udp') {
+      throw new InvalidPortConfigError(`${where}.transport must be 'tcp' or 'udp', got ${String(transport)}`);
     }
-    if (transport !== 'tcp') throw new InvalidPortConfigError(`${where}.transport must be 'tcp', got ${String(transport)}`);
     if (!Array.isArray(s.drivers) || s.drivers.length === 0) {
       throw new InvalidPortConfigError(`${where}.drivers must be a non-empty array of driver ids`);
     }
@@ -126,23 +161,30 @@ export function validatePorts(
       throw new InvalidPortConfigError(`${where}.handler must be a module path (absolute, relative to ${opts.baseDir ?? 'process.cwd()'}, or file: URL)`);
     }
     const handler = resolveHandler(s.handler, opts.baseDir);
-    const options = { ...defaultOptions };
+    const options: Record<string, number> = transport === 'udp' ? { ...defaultUdpOptions } : { ...defaultOptions };
+    const checks: Record<string, Check> = transport === 'udp' ? udpOptionChecks : optionChecks;
     if (s.options !== undefined) {
       if (typeof s.options !== 'object' || s.options === null) throw new InvalidPortConfigError(`${where}.options must be an object`);
       for (const [key, value] of Object.entries(s.options)) {
-        const check = optionChecks[key as keyof PortOptions];
+        const check = checks[key];
         if (check === undefined) {
-          throw new InvalidPortConfigError(`${where}.options.${key} is not an option (known: ${Object.keys(optionChecks).join(', ')})`);
+          throw new InvalidPortConfigError(
+            `${where}.options.${key} is not an option of a ${transport} port (known: ${Object.keys(checks).join(', ')})`,
+          );
         }
         const problem = typeof value === 'number' ? check(value) : check(NaN);
         if (problem !== null) throw new InvalidPortConfigError(`${where}.options.${key} must be ${problem}, got ${String(value)}`);
-        (options as Record<string, number>)[key] = value as number;
+        options[key] = value as number;
       }
     }
-    const key = `${host}:${port}`;
+    // TCP and UDP may share a port number (distinct kernel namespaces); so may IPv4 and IPv6.
+    const key = `${transport} ${host}:${port}`;
     if (port !== 0 && seen.has(key)) throw new InvalidPortConfigError(`${where} declares ${key} again (first in ports[${seen.get(key)}])`);
     seen.set(key, i);
-    return { port, host, transport: 'tcp', drivers: [...(s.drivers as number[])], handler, options };
+    const base = { port, host, drivers: [...(s.drivers as number[])], handler };
+    return transport === 'udp'
+      ? { ...base, transport, options: options as NormalizedUdpOptions }
+      : { ...base, transport, options: options as NormalizedOptions };
   });
 }
 
@@ -159,18 +201,27 @@ export function checkReports(ports: readonly NormalizedPort[], reports: Readonly
   for (const p of ports) {
     let firstHash: { driver: number; hash: string } | undefined;
     for (const d of p.drivers) {
-      const r = reports[d]?.ports.find((x) => x.port === p.port && x.host === p.host);
-      if (r === undefined) throw new PortConfigMismatchError(p.port, d, 'port', 'served', 'not served');
-      if (r.transport !== p.transport) throw new PortConfigMismatchError(p.port, d, 'transport', p.transport, r.transport);
-      if (r.handler !== p.handler) throw new PortConfigMismatchError(p.port, d, 'handler', p.handler, r.handler);
-      for (const key of Object.keys(p.options) as Array<keyof NormalizedOptions>) {
-        if (r.options[key] !== p.options[key]) {
-          throw new PortConfigMismatchError(p.port, d, `options.${key}`, p.options[key], r.options[key]);
+      const r = reports[d]?.ports.find((x) => x.port === p.port && x.host === p.host && x.transport === p.transport);
+      if (r === undefined) throw new PortConfigMismatchError(p.port, d, 'port', 'served', 'not served', p.transport);
+      if (r.transport !== p.transport) throw new PortConfigMismatchError(p.port, d, 'transport', p.transport, r.transport, p.transport);
+      if (r.handler !== p.handler) throw new PortConfigMismatchError(p.port, d, 'handler', p.handler, r.handler, p.transport);
+      const declared = p.options as Record<string, number>;
+      const loaded = r.options as Record<string, number>;
+      for (const key of new Set([...Object.keys(declared), ...Object.keys(loaded)])) {
+        if (loaded[key] !== declared[key]) {
+          throw new PortConfigMismatchError(p.port, d, `options.${key}`, declared[key], loaded[key], p.transport);
         }
       }
       if (firstHash === undefined) firstHash = { driver: d, hash: r.handlerHash };
       else if (r.handlerHash !== firstHash.hash) {
-        throw new PortConfigMismatchError(p.port, d, 'handler contents (sha1)', `${firstHash.hash} on driver ${firstHash.driver}`, r.handlerHash);
+        throw new PortConfigMismatchError(
+          p.port,
+          d,
+          'handler contents (sha1)',
+          `${firstHash.hash} on driver ${firstHash.driver}`,
+          r.handlerHash,
+          p.transport,
+        );
       }
     }
   }

@@ -9,8 +9,6 @@
  * Writes made outside a batch (timers, resolved promises) flush from a microtask, and the native
  * uv_prepare hook submits them before the loop blocks.
  */
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import {
   CQE_BUFFER_SHIFT,
   CQE_F_MORE,
@@ -19,6 +17,8 @@ import {
   OP_CANCEL,
   OP_CLOSE,
   OP_RECV,
+  OP_RECVMSG,
+  OP_SENDMSG,
   OP_SEND,
   OP_SHUTDOWN,
   OP_TIMEOUT,
@@ -30,9 +30,10 @@ import {
   type Uring,
 } from '@gatio/native';
 import * as os from 'node:os';
-import type { NormalizedOptions, NormalizedPort, PortReport } from './config';
+import type { NormalizedOptions, NormalizedTcpPort, NormalizedUdpPort, PortReport } from './config';
 import { Connection } from './connection';
 import { ConnectionError, IdleTimeoutError } from './errors';
+import { STAGING_BITS, UdpSocket, type UdpHandler, type UdpHost } from './udp-socket';
 
 export interface Handler {
   open?(conn: Connection): void;
@@ -59,7 +60,7 @@ export class Listener {
   readonly options: NormalizedOptions;
   constructor(
     readonly index: number,
-    readonly spec: NormalizedPort,
+    readonly spec: NormalizedTcpPort,
     readonly handler: Handler,
     readonly handlerHash: string,
   ) {
@@ -73,9 +74,14 @@ export class Listener {
   }
 }
 
-export class DriverNet {
+export class DriverNet implements UdpHost {
   readonly ring: Uring;
   readonly listeners: Listener[] = [];
+  /** UDP sockets (udp-socket.ts); their events are dispatched here, the ring being shared. */
+  readonly udp: UdpSocket[] = [];
+  private udpDirty: UdpSocket[] = [];
+  private udpRearm: UdpSocket[] = [];
+  private udpOpen = 0;
   private readonly slots: Array<Connection | undefined> = [undefined];
   private readonly freeSlots: number[] = [];
   private nextId = 1;
@@ -102,7 +108,7 @@ export class DriverNet {
   }
 
   /** Opens the listener and arms its multishot accept. Throws PortInUseError and friends. */
-  listen(spec: NormalizedPort, handler: Handler, handlerHash: string): Listener {
+  listen(spec: NormalizedTcpPort, handler: Handler, handlerHash: string): Listener {
     const l = new Listener(this.listeners.length, spec, handler, handlerHash);
     const r = this.ring.addBufferGroup(l.index, l.memory, spec.options.bufferSize, spec.options.bufferCount);
     if (r < 0) throw new SocketError(-r, 'io_uring_register(PBUF_RING)', this.ring.info().fd);
@@ -115,6 +121,32 @@ export class DriverNet {
     if (spec.options.idleTimeoutMs > 0) this.armTick(spec.options.idleTimeoutMs);
     this.ring.flush();
     return l;
+  }
+
+  /** Binds this driver's SO_REUSEPORT UDP socket for spec and arms its multishot recvmsg. */
+  bindUdp(spec: NormalizedUdpPort, handler: UdpHandler, handlerHash: string): UdpSocket {
+    const s = new UdpSocket(this, this.udp.length, spec, handler, handlerHash);
+    s.bind(listenError);
+    this.udp.push(s);
+    this.udpOpen++;
+    this.ring.flush();
+    return s;
+  }
+
+  /** @internal UdpHost: sends queued outside a batch flush from a microtask, like TCP writes. */
+  markUdpDirty(s: UdpSocket): void {
+    s.dirty = true;
+    this.udpDirty.push(s);
+    if (!this.inBatch && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushBound);
+    }
+  }
+
+  /** @internal UdpHost */
+  udpClosed(): void {
+    this.udpOpen--;
+    if (this.udpOpen === 0 && this.connCount === 0 && this.allClosed !== null) this.allClosed();
   }
 
   private armAccept(l: Listener): void {
@@ -157,6 +189,12 @@ export class DriverNet {
           break;
         case OP_TIMEOUT:
           if (res === -E.ETIME) this.onTick();
+          break;
+        case OP_RECVMSG:
+          if (this.udp[id].onRecv(res, ev[o + 3])) this.udpRearm.push(this.udp[id]);
+          break;
+        case OP_SENDMSG:
+          this.udp[id >>> STAGING_BITS].onSendDone(id & ((1 << STAGING_BITS) - 1), res, ev[o + 3]);
           break;
         case OP_CANCEL:
           break;
@@ -305,7 +343,7 @@ export class DriverNet {
     } catch {
       // The connection is gone; an error from its close handler has nowhere left to go.
     }
-    if (this.connCount === 0 && this.allClosed !== null) this.allClosed();
+    if (this.connCount === 0 && this.udpOpen === 0 && this.allClosed !== null) this.allClosed();
   }
 
   private onTick(): void {
@@ -353,6 +391,17 @@ export class DriverNet {
     const rearm = this.rearm;
     this.rearm = [];
     for (const conn of rearm) if (conn.state === 'open' && !conn.recvArmed) this.armRecv(conn);
+    if (this.udpDirty.length > 0) {
+      const udp = this.udpDirty;
+      this.udpDirty = [];
+      for (const s of udp) s.flush();
+    }
+    if (this.udpRearm.length > 0) {
+      // After -ENOBUFS: the batch's buffers go back before the submit that carries the re-arm.
+      const udp = this.udpRearm;
+      this.udpRearm = [];
+      for (const s of udp) s.armRecv();
+    }
   }
 
   /** @internal */
@@ -386,11 +435,12 @@ export class DriverNet {
     }
     if (this.tickMs !== 0) this.ring.timeoutRemove(0, NO_SLOT);
     for (const conn of this.slots) conn?.end();
+    for (const s of this.udp) s.close();
     this.flush();
     this.ring.flush();
     const wait = (ms: number) =>
       new Promise<void>((resolve) => {
-        if (this.connCount === 0) return resolve();
+        if (this.connCount === 0 && this.udpOpen === 0) return resolve();
         const timer = setTimeout(resolve, ms);
         this.allClosed = () => {
           clearTimeout(timer);
@@ -409,14 +459,5 @@ export class DriverNet {
   /** Closes the ring and every socket now. */
   destroy(): void {
     this.ring.destroy();
-  }
-}
-
-/** sha1 of a handler file as loaded, so drivers can prove they run the same bytes. */
-export function fileHash(file: string): string {
-  try {
-    return createHash('sha1').update(fs.readFileSync(file)).digest('hex');
-  } catch {
-    return 'unreadable';
   }
 }

@@ -28,10 +28,11 @@ export class PortConfigMismatchError extends GatioError {
     readonly field: string,
     readonly expected: unknown,
     readonly actual: unknown,
+    readonly transport: string = 'tcp',
   ) {
     super(
       PortConfigMismatchError.code,
-      `port ${port}: driver ${driver} loaded ${field} = ${show(actual)} but the runtime declared ` +
+      `${transport === 'udp' ? 'udp ' : ''}port ${port}: driver ${driver} loaded ${field} = ${show(actual)} but the runtime declared ` +
         `${show(expected)}; every driver serving a port must run the identical configuration ` +
         '(was the handler file changed while drivers started?)',
     );
@@ -71,4 +72,37 @@ export class IdleTimeoutError extends GatioError {
 
 function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * A datagram longer than the port's receive buffer (bufferSize - 44 payload bytes) arrived cut:
+ * passed to handler.error(socket, err) instead of delivering the partial bytes as a datagram.
+ */
+export class DatagramTruncatedError extends GatioError {
+  static readonly code = 'GATIO_ERR_DATAGRAM_TRUNCATED';
+  constructor(
+    readonly size: number,
+    readonly received: number,
+    readonly bufferSize: number,
+    readonly remote: { address: string; port: number; family: string },
+  ) {
+    super(
+      DatagramTruncatedError.code,
+      `a ${size}-byte datagram from ${remote.address}:${remote.port} was truncated to ${received} bytes: ` +
+        `the port's options.bufferSize is ${bufferSize} (payload room ${bufferSize - 44}); raise bufferSize ` +
+        `to at least ${Math.ceil((size + 44) / 8) * 8}`,
+    );
+  }
+}
+
+/** Datagrams of a send batch failed (e.g. EMSGSIZE, ENETUNREACH); passed to handler.error. */
+export class DatagramSendError extends GatioError {
+  static readonly code = 'GATIO_ERR_DATAGRAM_SEND';
+  constructor(
+    readonly failed: number,
+    readonly errno: number,
+    message: string,
+  ) {
+    super(DatagramSendError.code, message);
+  }
 }
