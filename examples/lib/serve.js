@@ -1,7 +1,8 @@
 'use strict';
 // Shared start-up of the examples: `node examples/<name>/server.js --port P --drivers N [--host H]`
-// starts a Gatio runtime whose drivers 0..N-1 all serve the port with the example's handler,
-// then prints `listening on HOST:P (N drivers)`. SIGINT/SIGTERM close it gracefully.
+// starts a Gatio runtime whose drivers 0..N-1 all serve the port with the example's handler
+// (`transport` 'tcp' or 'udp'), then prints `listening on HOST:P (N drivers)` (`udp HOST:P` for
+// UDP). SIGINT/SIGTERM close it gracefully.
 const path = require('node:path');
 const { Runtime } = require('@gatio/core');
 
@@ -22,16 +23,16 @@ function parseArgs(argv) {
   return args;
 }
 
-async function serve(dir, { options = {} } = {}) {
+async function serve(dir, { options = {}, transport = 'tcp' } = {}) {
   const args = parseArgs(process.argv.slice(2));
   const ids = Array.from({ length: args.drivers }, (_, i) => i);
   const drivers = args.cpus ? ids.map((i) => ({ cpu: args.cpus[i % args.cpus.length] })) : args.drivers;
   const rt = await Runtime.start({
     filename: path.join(dir, 'tasks.js'),
     drivers,
-    ports: [{ port: args.port, host: args.host, transport: 'tcp', drivers: ids, handler: path.join(dir, 'handler.js'), options }],
+    ports: [{ port: args.port, host: args.host, transport, drivers: ids, handler: path.join(dir, 'handler.js'), options }],
   });
-  console.log(`listening on ${args.host}:${args.port} (${args.drivers} drivers)`);
+  console.log(`listening on ${transport === 'udp' ? 'udp ' : ''}${args.host}:${args.port} (${args.drivers} drivers)`);
   // The runtime does not keep the process alive by itself (drivers are unref'd); a server should.
   const keepAlive = setInterval(() => {}, 1 << 30);
   let closing = false;
