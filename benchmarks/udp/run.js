@@ -73,7 +73,7 @@ async function startServer(argv, cpus) {
 
 async function measure(server, size, load, cpus) {
   const port = await freePort();
-  const { child, pids, line } = await startServer(server.argv(String(port)), cpus.server);
+  const { pids, line } = await startServer(server.argv(String(port)), cpus.server);
   try {
     // Warm-up (JIT, buffer rings, caches), not counted.
     spawnSync('taskset', ['-c', cpus.load, load, String(port), String(size), '0.3', String(FLOWS), String(WINDOW)]);

@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import { CQE_BUFFER_SHIFT, CQE_F_BUFFER, CQE_F_MORE, OP_RECVMSG, RECVMSG_OUT_SIZE, SEND_RECORD_HEADER, SocketError, errnoName, type Uring } from '@gatio/native';
 import type { NormalizedUdpPort, PortReport } from './config';
 import { DatagramSendError, DatagramTruncatedError } from './errors';
-import { AF_INET, AF_INET6, formatV4, formatV6, parseAddress, type UdpRemote } from './udp-address';
+import { AF_INET6, formatV4, formatV6, parseAddress, type UdpRemote } from './udp-address';
 
 export type { UdpRemote } from './udp-address';
 
