@@ -24,10 +24,12 @@ export type ToDriver =
   | { t: 'go' }
   | { t: 'crashed'; thread: number; gen: number; reason: string }
   | { t: 'close' }
+  | { t: 'metrics'; seq: number }
   | OobRecord;
 
 export type FromDriver =
   | { t: 'ready'; threadId: number; affinity: number[]; net: unknown }
   | { t: 'failed'; code: string; message: string }
   | { t: 'closed' }
+  | { t: 'metrics'; seq: number; net: Record<string, number> | undefined }
   | OobRecord;

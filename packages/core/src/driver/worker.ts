@@ -104,6 +104,8 @@ async function main(): Promise<void> {
         return;
       case 'rec':
         return endpoint.receiveOob(msg as OobRecord);
+      case 'metrics':
+        return post({ t: 'metrics', seq: msg.seq, net: net?.stats?.() });
       case 'crashed':
         endpoint.failTarget(msg.thread, msg.gen, () => new DriverCrashedError(msg.thread - 1, msg.reason));
         return;

@@ -6,6 +6,7 @@ import { describeTopology, topology as readTopology, type Topology } from '@gati
 import type { ResourceLimits } from 'node:worker_threads';
 import { InvalidOptionError } from '../errors';
 import type { DriverInfo, DriverKind, Policy } from './scheduler';
+import type { ShutdownOptions } from './shutdown';
 
 export interface DriverSpec {
   cpu: number;
@@ -33,6 +34,8 @@ export interface RuntimeOptions {
   resourceLimits?: ResourceLimits;
   /** Server ports served by io_uring on the listed drivers (needs @gatio/net; see its docs). */
   ports?: unknown[];
+  /** Graceful shutdown: SIGTERM/SIGINT handling and the close() deadline. */
+  shutdown?: ShutdownOptions;
 }
 
 export interface ResolvedOptions {
@@ -49,10 +52,11 @@ export interface ResolvedOptions {
   resourceLimits: ResourceLimits | undefined;
   /** Normalized port declarations from @gatio/net (structured-cloneable), empty without ports. */
   ports: unknown[];
+  shutdown: Required<ShutdownOptions>;
 }
 
 const KINDS = ['io', 'exec', 'hybrid'];
-const KNOWN = new Set(['filename', 'topology', 'drivers', 'policy', 'maxQueue', 'ringBytes', 'spinMs', 'restart', 'resourceLimits', 'ports']);
+const KNOWN = new Set(['filename', 'topology', 'drivers', 'policy', 'maxQueue', 'ringBytes', 'spinMs', 'restart', 'resourceLimits', 'ports', 'shutdown']);
 
 function isPowerOfTwo(n: unknown): n is number {
   return Number.isInteger(n) && (n as number) > 0 && ((n as number) & ((n as number) - 1)) === 0;
@@ -137,7 +141,14 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
     if (!Array.isArray(options.ports)) throw new InvalidOptionError('ports', 'an array of port declarations', options.ports);
     if (options.ports.length > 0) ports = loadNet().validatePorts(options.ports, drivers);
   }
-  return { filename: file, topology, drivers, tpcNodes, policy, maxQueue, ringBytes, spinMs, restart, resourceLimits: options.resourceLimits, ports };
+  const sd = options.shutdown ?? {};
+  if (typeof sd !== 'object' || sd === null) throw new InvalidOptionError('shutdown', 'an object { signals?, timeoutMs? }', sd);
+  const shutdown = { signals: sd.signals ?? true, timeoutMs: sd.timeoutMs ?? 10_000 };
+  if (typeof shutdown.signals !== 'boolean') throw new InvalidOptionError('shutdown.signals', 'a boolean', shutdown.signals);
+  if (!Number.isInteger(shutdown.timeoutMs) || shutdown.timeoutMs < 0) {
+    throw new InvalidOptionError('shutdown.timeoutMs', 'a non-negative integer (milliseconds)', shutdown.timeoutMs);
+  }
+  return { filename: file, topology, drivers, tpcNodes, policy, maxQueue, ringBytes, spinMs, restart, resourceLimits: options.resourceLimits, ports, shutdown };
 }
 
 /** The slice of @gatio/net the runtime calls (net depends on core, so core loads it lazily). */
@@ -148,6 +159,8 @@ export interface NetModule {
     report: unknown;
     close(): Promise<void>;
     destroy(): void;
+    /** Figures for Runtime#metrics (connections, bytes, CQEs, re-arms, ENOBUFS...). */
+    stats?(): Record<string, number>;
   }>;
 }
 

@@ -8,6 +8,7 @@
  * destroy(): reject everything pending at once, then terminate the drivers.
  */
 import { EventEmitter } from 'node:events';
+import { channel } from 'node:diagnostics_channel';
 import { DriverCrashedError, DriverStartError, RuntimeClosedError, RuntimeDestroyedError, TaskEncodeError } from '../errors';
 import type { DriverData, FromDriver } from '../driver/messages';
 import { Endpoint, type OobRecord } from '../mesh/endpoint';
@@ -18,6 +19,13 @@ import { DriverHandle } from './driver-handle';
 import { loadNet, resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options';
 import { Scheduler, type DriverInfo, type DriverKind } from './scheduler';
 import { Submitter, type RunOptions } from './submitter';
+import { formatMetrics } from './metrics';
+import { installSignalHandlers } from './shutdown';
+
+/** diagnostics_channel channels published on the main thread. */
+const driverStartChannel = channel('gatio:driver:start');
+const driverCrashChannel = channel('gatio:driver:crash');
+const runtimeCloseChannel = channel('gatio:runtime:close');
 
 export interface DriverView {
   id: number;
@@ -31,7 +39,7 @@ export interface DriverView {
 export interface DriverStats extends DriverView {
   /** Tasks the main thread sent to this driver. */
   submitted: number;
-  /** Tasks this driver finished (from any sender), successfully or not. */
+  /** Tasks this driver finished successfully (from any sender); failures count in `failed`. */
   completed: number;
   failed: number;
   /** Started, not finished (async tasks included). */
@@ -65,6 +73,9 @@ export class Runtime extends EventEmitter {
   private state: 'running' | 'closed' | 'destroyed' = 'running';
   private closing: Promise<void> | null = null;
   private idleWaiters: (() => void)[] = [];
+  private uninstallSignals: (() => void) | null = null;
+  private metricsSeq = 0;
+  private metricsWaiters = new Map<number, { left: number; net: (Record<string, number> | undefined)[]; done: () => void }>();
 
   private constructor(
     private readonly opts: ResolvedOptions,
@@ -112,8 +123,12 @@ export class Runtime extends EventEmitter {
         throw error;
       }
     }
-    for (const h of handles) h.post({ t: 'go' });
+    for (const h of handles) {
+      h.post({ t: 'go' });
+      driverStartChannel.publish({ driver: h.info.id, cpu: h.info.cpu, threadId: h.threadId, restart: false });
+    }
     endpoint.start();
+    if (opts.shutdown.signals) rt.uninstallSignals = installSignalHandlers(() => rt.close());
     return rt;
   }
 
@@ -178,11 +193,16 @@ export class Runtime extends EventEmitter {
     return { tpcs, drivers };
   }
 
-  /** Stops taking tasks, finishes every accepted one, then stops the drivers. */
-  close(): Promise<void> {
+  /**
+   * Stops taking tasks, lets every accepted one (and every connection) finish, then stops the
+   * drivers. After `timeoutMs` (default: the shutdown option, 10 s) what is left is destroyed.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.closing) return this.closing;
     if (this.state === 'running') this.state = 'closed';
-    this.closing = (async () => {
+    this.uninstallSignals?.();
+    const timeoutMs = options.timeoutMs ?? this.opts.shutdown.timeoutMs;
+    const graceful = (async () => {
       if (this.endpoint.pending.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
       await Promise.all(
         this.handles.map(async (h) => {
@@ -201,16 +221,50 @@ export class Runtime extends EventEmitter {
       );
       this.endpoint.stop();
     })();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), timeoutMs);
+    });
+    this.closing = Promise.race([graceful, deadline]).then(async (how) => {
+      clearTimeout(timer);
+      if (how === 'late') await this.destroyNow();
+      runtimeCloseChannel.publish({ graceful: how !== 'late' });
+    });
     return this.closing;
   }
 
   /** Rejects every pending task and stops the drivers now. */
   destroy(): Promise<void> {
+    this.uninstallSignals?.();
+    this.closing = this.destroyNow();
+    return this.closing;
+  }
+
+  private destroyNow(): Promise<void> {
     this.state = 'destroyed';
     for (const id of [...this.endpoint.pending.keys()]) this.endpoint.fail(id, new RuntimeDestroyedError());
     for (const h of this.handles) h.live = false;
-    this.closing = Promise.all(this.handles.map((h) => h.worker?.terminate())).then(() => this.endpoint.stop());
-    return this.closing;
+    return Promise.all(this.handles.map((h) => h.worker?.terminate())).then(() => this.endpoint.stop());
+  }
+
+  /**
+   * Figures in the Prometheus text format: per driver tasks (submitted, completed, failed,
+   * running, queued), restarts, busy ratio, and what each driver's networking reports.
+   */
+  async metrics(): Promise<string> {
+    const live = this.handles.filter((h) => h.live);
+    const net: (Record<string, number> | undefined)[] = new Array(this.handles.length).fill(undefined);
+    if (this.opts.ports.length > 0 && live.length > 0) {
+      const seq = ++this.metricsSeq;
+      await new Promise<void>((done) => {
+        this.metricsWaiters.set(seq, { left: live.length, net, done });
+        for (const h of live) h.post({ t: 'metrics', seq });
+        // A driver that dies meanwhile must not hang the scrape.
+        setTimeout(() => this.metricsWaiters.get(seq)?.done(), 1000).unref();
+      });
+      this.metricsWaiters.delete(seq);
+    }
+    return formatMetrics(this.stats().drivers, net);
   }
 
   // ---------------------------------------------------------------- internals
@@ -230,7 +284,7 @@ export class Runtime extends EventEmitter {
       for (const h of this.handles) h.ref();
     };
     endpoint.onIdle = () => {
-      for (const h of this.handles) h.unref();
+      if (this.opts.ports.length === 0) for (const h of this.handles) h.unref();
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
@@ -253,14 +307,24 @@ export class Runtime extends EventEmitter {
     return h.spawn(
       data,
       this.opts.resourceLimits,
-      (msg) => this.onDriverMessage(msg),
+      (msg) => this.onDriverMessage(msg, h),
       (reason) => this.onCrash(h, reason),
     ).then(() => {
-      if (this.endpoint.pending.size === 0) h.unref();
+      // Like an idle worker pool, drivers keep the process alive only while tasks are pending;
+      // a runtime that serves ports keeps it alive like a listening server, until close().
+      if (this.endpoint.pending.size === 0 && this.opts.ports.length === 0) h.unref();
     });
   }
 
-  private onDriverMessage(msg: FromDriver): void {
+  private onDriverMessage(msg: FromDriver, h: DriverHandle): void {
+    if (msg.t === 'metrics') {
+      const w = this.metricsWaiters.get(msg.seq);
+      if (w) {
+        w.net[h.info.id] = msg.net;
+        if (--w.left === 0) w.done();
+      }
+      return;
+    }
     if (msg.t !== 'rec') return;
     const rec = msg as OobRecord;
     if (rec.to === 0) this.endpoint.receiveOob(rec);
@@ -279,6 +343,7 @@ export class Runtime extends EventEmitter {
     Atomics.store(gens, gensIdx + thread, newGen);
     h.restarts++;
     this.emit('crash', { driver: h.info.id, reason });
+    driverCrashChannel.publish({ driver: h.info.id, cpu: h.info.cpu, reason });
     const error = () => new DriverCrashedError(h.info.id, reason);
     this.endpoint.failTarget(thread, oldGen, error);
     for (const other of this.handles) if (other !== h && other.live) other.post({ t: 'crashed', thread, gen: oldGen, reason });
@@ -287,7 +352,10 @@ export class Runtime extends EventEmitter {
     Atomics.store(new Int32Array(this.plan.arenas[ctrl.arena]), (ctrl.offset >> 2) + CTRL_STATE, STATE_AWAKE);
     if (!this.opts.restart || this.state !== 'running') return;
     this.spawn(h, newGen, false).then(
-      () => h.post({ t: 'go' }),
+      () => {
+        h.post({ t: 'go' });
+        driverStartChannel.publish({ driver: h.info.id, cpu: h.info.cpu, threadId: h.threadId, restart: true });
+      },
       (err: Error) => {
         process.emitWarning(`gatio: driver ${h.info.id} could not be restarted: ${err.message}`, 'GatioWarning');
       },

@@ -1,0 +1,47 @@
+/**
+ * Prometheus text exposition of a runtime's figures: per driver task counters and gauges, and
+ * what a driver's networking reports (connections, bytes, CQEs, re-arms, ENOBUFS...).
+ */
+import type { DriverStats } from './runtime';
+
+interface Metric {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  value: (d: DriverStats) => number;
+}
+
+const TASK_METRICS: Metric[] = [
+  { name: 'gatio_tasks_submitted_total', help: 'Tasks the main thread sent to the driver.', type: 'counter', value: (d) => d.submitted },
+  { name: 'gatio_tasks_completed_total', help: 'Tasks the driver finished successfully (any sender).', type: 'counter', value: (d) => d.completed },
+  { name: 'gatio_tasks_failed_total', help: 'Tasks that threw or rejected on the driver.', type: 'counter', value: (d) => d.failed },
+  { name: 'gatio_tasks_running', help: 'Tasks started and not finished.', type: 'gauge', value: (d) => d.running },
+  { name: 'gatio_tasks_queued', help: 'Tasks waiting on the main thread for ring space.', type: 'gauge', value: (d) => d.queued },
+  { name: 'gatio_driver_restarts_total', help: 'Times the driver died and was restarted.', type: 'counter', value: (d) => d.restarts },
+  { name: 'gatio_driver_busy_ratio', help: 'Share of wall time spent running task code.', type: 'gauge', value: (d) => d.busyRatio },
+];
+
+function labels(d: DriverStats, extra = ''): string {
+  return `{driver="${d.id}",tpc="${d.tpc}",cpu="${d.cpu}",kind="${d.kind}"${extra}}`;
+}
+
+/** `net[i]` is what driver i's networking reported: { metricName: number } or a per-port list. */
+export function formatMetrics(drivers: DriverStats[], net: (Record<string, number> | undefined)[]): string {
+  const lines: string[] = [];
+  for (const m of TASK_METRICS) {
+    lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
+    for (const d of drivers) lines.push(`${m.name}${labels(d)} ${m.value(d)}`);
+  }
+  const netNames = new Set<string>();
+  for (const n of net) if (n) for (const k of Object.keys(n)) netNames.add(k);
+  for (const key of [...netNames].sort()) {
+    const name = `gatio_net_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+    lines.push(`# HELP ${name} Networking figure '${key}' reported by the driver.`);
+    lines.push(`# TYPE ${name} ${key.endsWith('_total') ? 'counter' : 'gauge'}`);
+    drivers.forEach((d, i) => {
+      const v = net[i]?.[key];
+      if (typeof v === 'number') lines.push(`${name}${labels(d)} ${v}`);
+    });
+  }
+  return lines.join('\n') + '\n';
+}
