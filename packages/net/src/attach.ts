@@ -26,8 +26,49 @@ export interface DriverNetHandle {
   close(): Promise<void>;
   /** Close the ring and every socket now. */
   destroy(): void;
+  /** Figures for Runtime#metrics, Prometheus-style names (`_total` = counter). */
+  stats(): Record<string, number>;
   /** @internal the driver's network state (tests, stats) */
   net: DriverNet | null;
+}
+
+/** What a driver's networking counts, summed over its ports. */
+export function netStats(net: DriverNet | null): Record<string, number> {
+  const out: Record<string, number> = {
+    connections: 0,
+    accepted_total: 0,
+    refused_total: 0,
+    accept_rearms_total: 0,
+    recv_enobufs_total: 0,
+    cqes_total: 0,
+    batches_total: 0,
+    bytes_in_total: 0,
+    bytes_out_total: 0,
+    udp_received_total: 0,
+    udp_sent_total: 0,
+    udp_truncated_total: 0,
+    udp_rearms_total: 0,
+  };
+  if (net === null) return out;
+  out.connections = net.connections;
+  for (const l of net.listeners) {
+    out.accepted_total += l.stats.accepted;
+    out.refused_total += l.stats.refused;
+    out.accept_rearms_total += l.stats.acceptRearms;
+    out.recv_enobufs_total += l.stats.enobufs;
+  }
+  for (const u of net.udp) {
+    out.udp_received_total += u.stats.received;
+    out.udp_sent_total += u.stats.sent;
+    out.udp_truncated_total += u.stats.truncated;
+    out.udp_rearms_total += u.stats.rearms;
+    out.recv_enobufs_total += u.stats.enobufs;
+  }
+  out.cqes_total = net.counters.cqes;
+  out.batches_total = net.counters.batches;
+  out.bytes_in_total = net.counters.bytesIn;
+  out.bytes_out_total = net.counters.bytesOut;
+  return out;
 }
 
 // tsc (module commonjs) would turn import() into require(); keep a real dynamic import for ESM.
@@ -77,7 +118,7 @@ export async function attachDriver(options: AttachOptions): Promise<DriverNetHan
   if (typeof id !== 'number') throw new InvalidPortConfigError('attachDriver: driver must be a driver id or { id }');
   const mine = options.ports.filter((p) => p.drivers.includes(id));
   if (mine.length === 0) {
-    return { report: { driver: id, ports: [] }, close: async () => {}, destroy: () => {}, net: null };
+    return { report: { driver: id, ports: [] }, close: async () => {}, destroy: () => {}, stats: () => netStats(null), net: null };
   }
   // One module instance per file and driver, checked for the shape each transport needs.
   const handlers = new Map<string, { handler: Handler & UdpHandler; hash: string }>();
@@ -110,6 +151,7 @@ export async function attachDriver(options: AttachOptions): Promise<DriverNetHan
     report: { driver: id, ports: reports },
     close: () => net.close(),
     destroy: () => net.destroy(),
+    stats: () => netStats(net),
     net,
   };
 }

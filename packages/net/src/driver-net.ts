@@ -82,6 +82,8 @@ export class DriverNet implements UdpHost {
   private udpDirty: UdpSocket[] = [];
   private udpRearm: UdpSocket[] = [];
   private udpOpen = 0;
+  /** Whole-driver counters for Runtime#metrics (see stats()). */
+  readonly counters = { batches: 0, cqes: 0, bytesIn: 0, bytesOut: 0 };
   private readonly slots: Array<Connection | undefined> = [undefined];
   private readonly freeSlots: number[] = [];
   private nextId = 1;
@@ -166,6 +168,8 @@ export class DriverNet implements UdpHost {
 
   private onEvents(n: number): void {
     const ev = this.ring.events;
+    this.counters.batches++;
+    this.counters.cqes += n;
     this.inBatch = true;
     this.now = performance.now();
     for (let i = 0, o = 0; i < n; i++, o += EVENT_STRIDE) {
@@ -173,9 +177,11 @@ export class DriverNet implements UdpHost {
       const res = ev[o + 2];
       switch (ev[o]) {
         case OP_RECV:
+          if (res > 0) this.counters.bytesIn += res;
           this.onRecv(id, res, ev[o + 3]);
           break;
         case OP_SEND:
+          if (res > 0) this.counters.bytesOut += res;
           this.onSend(id, res);
           break;
         case OP_ACCEPT:
