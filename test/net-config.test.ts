@@ -35,7 +35,7 @@ test('checkReports names the port, the driver and the differing field', async ()
   try {
     expect(() => checkReports(ports, [a.report, b.report])).not.toThrow();
     const tampered = structuredClone(b.report);
-    tampered.ports[0].options.highWaterMark = 1;
+    (tampered.ports[0].options as { highWaterMark: number }).highWaterMark = 1;
     expect(() => checkReports(ports, [a.report, tampered])).toThrow(PortConfigMismatchError);
     expect(() => checkReports(ports, [a.report, tampered])).toThrow(
       new RegExp(`port ${ports[0].port}: driver 1 loaded options.highWaterMark = 1 but the runtime declared 65536`),

@@ -44,6 +44,8 @@ export class Executor {
   completed = 0;
   failed = 0;
   running = 0;
+  /** Called when an async task settled outside a batch (the driver republishes its stats). */
+  onAsyncSettled: () => void = () => {};
   /** Async tasks still running, per sender thread, by request id (for abort). */
   private readonly live: Map<number, TaskContext>[];
 
@@ -85,12 +87,14 @@ export class Executor {
         live.delete(id);
         this.running--;
         this.completed++;
+        this.onAsyncSettled();
         this.endpoint.respond(from, id, true, value);
       },
       (error) => {
         live.delete(id);
         this.running--;
         this.failed++;
+        this.onAsyncSettled();
         this.endpoint.respond(from, id, false, error);
       },
     );

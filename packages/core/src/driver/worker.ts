@@ -66,13 +66,17 @@ async function main(): Promise<void> {
   const ctrl = plan.ctrl[self];
   const stats = new Int32Array(plan.arenas[ctrl.arena], ctrl.offset, 64);
   const busy = new Float64Array(plan.arenas[ctrl.arena], ctrl.offset, 32);
-  endpoint.afterBatch = () => {
+  const publishStats = () => {
     // Atomics.store: read by the main thread at any time (stats()); plain stores could tear.
     Atomics.store(stats, STAT_COMPLETED, executor.completed);
     Atomics.store(stats, STAT_FAILED, executor.failed);
     Atomics.store(stats, STAT_RUNNING, executor.running);
     busy[STAT_BUSY_MS_F64] = endpoint.busyMs; // a monotonic figure; a stale read is harmless
   };
+  endpoint.afterBatch = publishStats;
+  // Async tasks finish between batches, possibly after the pump parked: publish those too, so
+  // stats() is current once the caller saw the answer (published before the answer is written).
+  executor.onAsyncSettled = publishStats;
 
   const scheduler = new Scheduler(data.drivers, data.policy, endpoint.inflight);
   const submitter = new Submitter(endpoint, scheduler, Infinity);
