@@ -1,5 +1,7 @@
 // Helpers for the net-* tests: a runtime serving one port with a fixture handler, and bounded
 // loopback clients (every wait has a deadline so a bug fails the test instead of hanging it).
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Runtime } from '@gatio/core';
@@ -65,3 +67,54 @@ export async function ask(port: number, question: string): Promise<string> {
   s.destroy();
   return data.toString().trim();
 }
+
+export const example = (name: string) => path.join(__dirname, '..', 'examples', name, 'server.js');
+
+export interface ChildServer {
+  pid: number;
+  port: number;
+  output: () => string;
+  exited: Promise<number | null>;
+  stop: () => Promise<number | null>;
+}
+
+/**
+ * Runs `node <script> --port P --drivers N` in a child process (optionally under `prlimit`, e.g.
+ * `['--nofile=64:64']`) and waits for its "listening on" line (bounded).
+ */
+export async function spawnServer(script: string, opts: { drivers?: number; prlimit?: string[]; args?: string[] } = {}): Promise<ChildServer> {
+  const port = await freePort();
+  const nodeArgs = [script, '--port', String(port), '--drivers', String(opts.drivers ?? 1), ...(opts.args ?? [])];
+  const child = opts.prlimit
+    ? spawn('prlimit', [...opts.prlimit, process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const deadline = Date.now() + 10000;
+  while (!out.includes('listening on')) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`server ${script} did not start: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+  return { pid: child.pid!, port, output: () => out, exited, stop };
+}
+
+/** CPU ticks (utime + stime, all threads) of a process, from /proc/<pid>/stat. */
+export function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

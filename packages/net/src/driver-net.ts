@@ -30,49 +30,19 @@ import {
   type Uring,
 } from '@gatio/native';
 import * as os from 'node:os';
-import type { NormalizedOptions, NormalizedTcpPort, NormalizedUdpPort, PortReport } from './config';
+import type { NormalizedTcpPort, NormalizedUdpPort } from './config';
 import { Connection } from './connection';
-import { ConnectionError, IdleTimeoutError } from './errors';
+import { Listener, type Handler } from './listener';
+import { ConnectionError, ExitDeferredError, IdleTimeoutError } from './errors';
+import { closeDriver, NO_SLOT } from './driver-close';
+import { checkCredentials, guardExit, readCredentials, type Credentials } from './guards';
+export { Listener, type Handler } from './listener';
 import { STAGING_BITS, UdpSocket, type UdpHandler, type UdpHost } from './udp-socket';
-
-export interface Handler {
-  open?(conn: Connection): void;
-  data(conn: Connection, bytes: Uint8Array): void;
-  close?(conn: Connection, err?: Error): void;
-  drain?(conn: Connection): void;
-  /** The peer half-closed (EOF). Without it the connection ends once its writes are flushed. */
-  end?(conn: Connection): void;
-}
 
 const E = os.constants.errno;
 const RING_ENTRIES = 512;
-const NO_SLOT = 0; // id of fire-and-forget requests (closing a refused fd, cancels)
-
-export class Listener {
-  fd = -1;
-  boundPort = 0;
-  acceptArmed = false;
-  closing = false;
-  connections = 0;
-  /** Counters for tests and diagnostics: refused = over maxConnections; enobufs = recvs ended dry. */
-  readonly stats = { accepted: 0, refused: 0, enobufs: 0, acceptRearms: 0 };
-  readonly memory: ArrayBuffer;
-  readonly options: NormalizedOptions;
-  constructor(
-    readonly index: number,
-    readonly spec: NormalizedTcpPort,
-    readonly handler: Handler,
-    readonly handlerHash: string,
-  ) {
-    this.options = spec.options;
-    this.memory = new ArrayBuffer(spec.options.bufferSize * spec.options.bufferCount);
-  }
-
-  report(): PortReport {
-    const { port, host, transport, handler, options } = this.spec;
-    return { port, host, transport, handler, handlerHash: this.handlerHash, options: { ...options }, boundPort: this.boundPort };
-  }
-}
+/** Tick period basis without an idle timeout: the credential check runs every second. */
+const CHECK_IDLE_MS = 4000;
 
 export class DriverNet implements UdpHost {
   readonly ring: Uring;
@@ -81,10 +51,10 @@ export class DriverNet implements UdpHost {
   readonly udp: UdpSocket[] = [];
   private udpDirty: UdpSocket[] = [];
   private udpRearm: UdpSocket[] = [];
-  private udpOpen = 0;
+  /** @internal */ udpOpen = 0;
   /** Whole-driver counters for Runtime#metrics (see stats()). */
   readonly counters = { batches: 0, cqes: 0, bytesIn: 0, bytesOut: 0 };
-  private readonly slots: Array<Connection | undefined> = [undefined];
+  /** @internal */ readonly slots: Array<Connection | undefined> = [undefined];
   private readonly freeSlots: number[] = [];
   private nextId = 1;
   private dirty: Connection[] = [];
@@ -92,17 +62,23 @@ export class DriverNet implements UdpHost {
   private inBatch = false;
   private flushScheduled = false;
   private now = performance.now();
-  private tickMs = 0;
-  private connCount = 0;
-  private closing = false;
-  private allClosed: (() => void) | null = null;
+  /** @internal */ tickMs = 0;
+  /** @internal */ connCount = 0;
+  /** @internal */ closing = false;
+  /** Set once the driver stopped serving (credentials changed): why. */
+  refused: Error | null = null;
+  /** Process credentials when this ring was created (guards.ts). */
+  readonly credentials: Credentials;
+  /** @internal */ allClosed: (() => void) | null = null;
   private readonly flushBound = () => {
     this.flushScheduled = false;
     this.flush();
   };
 
   constructor(readonly driverId: number) {
+    this.credentials = readCredentials();
     this.ring = createUring(RING_ENTRIES, (n) => this.onEvents(n));
+    guardExit(() => this.inBatch);
   }
 
   get connections(): number {
@@ -120,7 +96,7 @@ export class DriverNet implements UdpHost {
     l.boundPort = bound;
     this.listeners.push(l);
     this.armAccept(l);
-    if (spec.options.idleTimeoutMs > 0) this.armTick(spec.options.idleTimeoutMs);
+    this.armTick(spec.options.idleTimeoutMs > 0 ? spec.options.idleTimeoutMs : CHECK_IDLE_MS);
     this.ring.flush();
     return l;
   }
@@ -131,6 +107,7 @@ export class DriverNet implements UdpHost {
     s.bind(listenError);
     this.udp.push(s);
     this.udpOpen++;
+    this.armTick(CHECK_IDLE_MS);
     this.ring.flush();
     return s;
   }
@@ -152,6 +129,7 @@ export class DriverNet implements UdpHost {
   }
 
   private armAccept(l: Listener): void {
+    if (!this.credentialsOk()) return;
     const r = this.ring.accept(l.fd, l.index);
     if (r < 0) throw new SocketError(-r, 'accept', l.fd);
     l.acceptArmed = true;
@@ -249,7 +227,7 @@ export class DriverNet implements UdpHost {
       try {
         l.handler.open(conn);
       } catch (err) {
-        conn.destroy(err as Error);
+        this.handlerThrew(conn, err, 'open');
       }
     }
   }
@@ -272,7 +250,7 @@ export class DriverNet implements UdpHost {
         try {
           l.handler.data(conn, view);
         } catch (err) {
-          conn.destroy(err as Error);
+          this.handlerThrew(conn, err, 'data');
         }
       }
       if ((flags & CQE_F_MORE) !== 0) return;
@@ -287,8 +265,12 @@ export class DriverNet implements UdpHost {
       } else if (res === 0) {
         if (conn.state === 'open') {
           const h = conn.listener.handler;
-          if (h.end !== undefined) h.end(conn);
-          else conn.end();
+          try {
+            if (h.end !== undefined) h.end(conn);
+            else conn.end();
+          } catch (err) {
+            this.handlerThrew(conn, err, 'end');
+          }
         }
       } else if (res !== -E.ECANCELED) {
         conn.destroy(new ConnectionError(`recv failed: ${errnoName(-res)} (peer reset?)`, -res, 'recv'));
@@ -323,7 +305,7 @@ export class DriverNet implements UdpHost {
         if (conn.onDrain !== null) conn.onDrain(conn);
         else h.drain?.(conn);
       } catch (err) {
-        conn.destroy(err as Error);
+        this.handlerThrew(conn, err, 'drain');
       }
     }
     this.maybeClose(conn);
@@ -352,7 +334,42 @@ export class DriverNet implements UdpHost {
     if (this.connCount === 0 && this.udpOpen === 0 && this.allClosed !== null) this.allClosed();
   }
 
+  /** False (and the driver stops serving) once the process credentials changed. */
+  private credentialsOk(): boolean {
+    if (this.refused !== null) return false;
+    try {
+      checkCredentials(this.credentials, this.driverId);
+      return true;
+    } catch (err) {
+      this.refuse(err as Error);
+      return false;
+    }
+  }
+
+  /** Stops serving: no accepts, every connection and UDP socket closed with `err`. */
+  private refuse(err: Error): void {
+    this.refused = err;
+    process.emitWarning(err);
+    for (const l of this.listeners) {
+      l.closing = true;
+      if (l.acceptArmed) this.ring.cancel(OP_ACCEPT, l.index, NO_SLOT);
+    }
+    for (const conn of this.slots) conn?.destroy(err);
+    for (const s of this.udp) s.close();
+    this.ring.flush();
+  }
+
+  /** A handler threw: only its connection closes; without close() to see it, warn. */
+  private handlerThrew(conn: Connection, err: unknown, where: string): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (conn.listener.handler.close === undefined && !(e instanceof ExitDeferredError)) {
+      process.emitWarning(`gatio: driver ${this.driverId} port ${conn.localPort}: handler ${where}() threw (${e.message}); connection ${conn.id} closed`, 'GatioWarning');
+    }
+    conn.destroy(e);
+  }
+
   private onTick(): void {
+    if (!this.credentialsOk()) return;
     const now = performance.now();
     for (const conn of this.slots) {
       if (conn === undefined || conn.state !== 'open') continue;
@@ -373,7 +390,8 @@ export class DriverNet implements UdpHost {
   }
 
   /** Sends what each dirty connection queued: one send per connection (coalesced). */
-  private flush(): void {
+  /** @internal */
+  flush(): void {
     const dirty = this.dirty;
     this.dirty = [];
     for (const conn of dirty) {
@@ -431,35 +449,8 @@ export class DriverNet implements UdpHost {
   }
 
   /** Graceful: stop accepting, end every connection, wait for them (destroying after `graceMs`). */
-  async close(graceMs = 5000): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    for (const l of this.listeners) {
-      l.closing = true;
-      if (l.acceptArmed) this.ring.cancel(OP_ACCEPT, l.index, NO_SLOT);
-      else if (l.fd >= 0) this.ring.close(l.fd, NO_SLOT);
-    }
-    if (this.tickMs !== 0) this.ring.timeoutRemove(0, NO_SLOT);
-    for (const conn of this.slots) conn?.end();
-    for (const s of this.udp) s.close();
-    this.flush();
-    this.ring.flush();
-    const wait = (ms: number) =>
-      new Promise<void>((resolve) => {
-        if (this.connCount === 0 && this.udpOpen === 0) return resolve();
-        const timer = setTimeout(resolve, ms);
-        this.allClosed = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    await wait(graceMs);
-    if (this.connCount > 0) {
-      for (const conn of this.slots) conn?.destroy();
-      this.ring.flush();
-      await wait(1000);
-    }
-    this.destroy();
+  close(graceMs = 5000): Promise<void> {
+    return closeDriver(this, graceMs);
   }
 
   /** Closes the ring and every socket now. */

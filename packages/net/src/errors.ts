@@ -106,3 +106,30 @@ export class DatagramSendError extends GatioError {
     super(DatagramSendError.code, message);
   }
 }
+
+/**
+ * The process credentials changed after a driver created its io_uring: requests on that ring would
+ * still run with the old credentials (CVE-2024-22017), so the driver refuses new work.
+ */
+export class CredentialsChangedError extends GatioError {
+  static readonly code = 'GATIO_ERR_CREDENTIALS_CHANGED';
+  constructor(
+    readonly driver: number,
+    readonly changed: string,
+  ) {
+    super(
+      CredentialsChangedError.code,
+      `driver ${driver}: the process credentials changed after its io_uring was created (${changed}); io_uring ` +
+        'requests keep the credentials of the thread that created the ring (CVE-2024-22017), so this driver ' +
+        'stops serving. Drop privileges before Runtime.start; rings created earlier keep the old credentials',
+    );
+  }
+}
+
+/** Thrown by process.exit() called inside a completion batch: the thread exits right after it. */
+export class ExitDeferredError extends GatioError {
+  static readonly code = 'GATIO_ERR_EXIT_DEFERRED';
+  constructor(readonly exitCode: number) {
+    super(ExitDeferredError.code, `process.exit(${exitCode}) inside a network handler: the driver exits once this batch returned`);
+  }
+}
