@@ -1,6 +1,6 @@
 // Helpers for the net-* tests: a runtime serving one port with a fixture handler, and bounded
 // loopback clients (every wait has a deadline so a bug fails the test instead of hanging it).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -82,12 +82,14 @@ export interface ChildServer {
  * Runs `node <script> --port P --drivers N` in a child process (optionally under `prlimit`, e.g.
  * `['--nofile=64:64']`) and waits for its "listening on" line (bounded).
  */
-export async function spawnServer(script: string, opts: { drivers?: number; prlimit?: string[]; args?: string[] } = {}): Promise<ChildServer> {
+export async function spawnServer(
+  script: string,
+  opts: { drivers?: number; prlimit?: string[]; args?: string[]; env?: Record<string, string> } = {},
+): Promise<ChildServer> {
   const port = await freePort();
   const nodeArgs = [script, '--port', String(port), '--drivers', String(opts.drivers ?? 1), ...(opts.args ?? [])];
-  const child = opts.prlimit
-    ? spawn('prlimit', [...opts.prlimit, process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const how: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } };
+  const child: ChildProcess = opts.prlimit ? spawn('prlimit', [...opts.prlimit, process.execPath, ...nodeArgs], how) : spawn(process.execPath, nodeArgs, how);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

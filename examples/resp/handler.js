@@ -21,8 +21,28 @@ function encode(v) {
   return bulk(Buffer.isBuffer(v) ? v : Buffer.from(v));
 }
 const err = (msg) => Buffer.from(`-${msg}\r\n`);
+const QUIT = Symbol('quit');
 
-// Parses as many complete commands as `buf` holds: returns [commands, bytes consumed].
+// Limits against hostile clients (Redis' own protocol errors, then the connection closes):
+const MAX_BULK_BYTES = 1 << 20; // one argument ("invalid bulk length" beyond it)
+const MAX_ARGS = 1 << 16; // arguments per command ("invalid multibulk length")
+const MAX_INLINE_BYTES = 1 << 16; // an inline command or a '*'/'$' header line without CRLF
+const MAX_PENDING_BYTES = MAX_BULK_BYTES + MAX_INLINE_BYTES * 2; // an incomplete command kept between reads
+
+class ProtocolError extends Error {}
+const protocolError = (what) => {
+  throw new ProtocolError(`ERR Protocol error: ${what}`);
+};
+
+// "*<n>" / "$<n>" header value: a decimal integer (may be negative), else a protocol error.
+function header(buf, from, eol, what) {
+  const text = buf.latin1Slice(from, eol);
+  if (!/^-?\d{1,10}$/.test(text)) protocolError(what);
+  return Number(text);
+}
+
+// Parses as many complete commands as `buf` holds: returns [commands, bytes consumed]. Throws
+// ProtocolError on malformed or oversized input.
 function parse(buf) {
   const cmds = [];
   let pos = 0;
@@ -31,42 +51,53 @@ function parse(buf) {
     if (buf[pos] !== 42 /* '*' */) {
       // Inline command (telnet style): words up to CRLF.
       const eol = buf.indexOf(CRLF, pos);
-      if (eol < 0) break;
+      if (eol < 0) {
+        if (buf.length - pos > MAX_INLINE_BYTES) protocolError('too big inline request');
+        break;
+      }
+      if (eol - pos > MAX_INLINE_BYTES) protocolError('too big inline request');
       const words = buf.latin1Slice(pos, eol).trim().split(/\s+/).filter(Boolean);
       pos = eol + 2;
       if (words.length) cmds.push(words.map((w) => Buffer.from(w, 'latin1')));
       continue;
     }
     const eol = buf.indexOf(CRLF, pos);
-    if (eol < 0) break;
-    const n = Number(buf.latin1Slice(pos + 1, eol));
+    if (eol < 0) {
+      if (buf.length - pos > MAX_INLINE_BYTES) protocolError('too big multibulk header');
+      break;
+    }
+    const n = header(buf, pos + 1, eol, 'invalid multibulk length');
+    if (n > MAX_ARGS) protocolError('invalid multibulk length');
     pos = eol + 2;
     const args = [];
     let complete = true;
     for (let i = 0; i < n; i++) {
-      if (pos >= buf.length || buf[pos] !== 36 /* '$' */) {
-        complete = pos < buf.length ? null : false;
-        break;
-      }
-      const e = buf.indexOf(CRLF, pos);
-      if (e < 0) {
+      if (pos >= buf.length) {
         complete = false;
         break;
       }
-      const len = Number(buf.latin1Slice(pos + 1, e));
+      if (buf[pos] !== 36 /* '$' */) protocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`);
+      const e = buf.indexOf(CRLF, pos);
+      if (e < 0) {
+        if (buf.length - pos > MAX_INLINE_BYTES) protocolError('invalid bulk length');
+        complete = false;
+        break;
+      }
+      const len = header(buf, pos + 1, e, 'invalid bulk length');
+      if (len < 0 || len > MAX_BULK_BYTES) protocolError('invalid bulk length');
       if (e + 2 + len + 2 > buf.length) {
         complete = false;
         break;
       }
+      if (buf[e + 2 + len] !== 13 || buf[e + 2 + len + 1] !== 10) protocolError('bulk not terminated by CRLF');
       args.push(buf.subarray(e + 2, e + 2 + len));
       pos = e + 2 + len + 2;
     }
-    if (complete === null) return [cmds, -1]; // protocol error
     if (!complete) {
       pos = start;
       break;
     }
-    cmds.push(args);
+    if (args.length > 0) cmds.push(args); // '*0' and '*-1' are empty: nothing to run
   }
   return [cmds, pos];
 }
@@ -112,8 +143,7 @@ function execute(conn, args) {
     case 'command':
       return EMPTY; // redis-cli probes COMMAND DOCS at start
     case 'quit':
-      conn.end(OK);
-      return null;
+      return QUIT; // answered +OK in order, then the connection ends
     default: {
       const rest = args.slice(1).map((a) => `'${a.latin1Slice(0, Math.min(a.length, 64))}'`).join(' ');
       return err(`ERR unknown command '${name}', with args beginning with: ${rest}`);
@@ -122,22 +152,35 @@ function execute(conn, args) {
 }
 
 module.exports = {
+  limits: { MAX_BULK_BYTES, MAX_ARGS, MAX_INLINE_BYTES, MAX_PENDING_BYTES },
   open(conn) {
-    conn.data = { pending: null, queue: [], waiting: 0 };
+    conn.data = { pending: null, queue: [], waiting: 0, quit: false };
   },
   data(conn, bytes) {
     const st = conn.data;
+    if (st.quit) return;
     const input = st.pending === null ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) : Buffer.concat([st.pending, bytes]);
-    const [cmds, used] = parse(input);
-    if (used < 0) {
-      conn.end(err('ERR Protocol error: expected $'));
+    let cmds;
+    let used;
+    try {
+      [cmds, used] = parse(input);
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      conn.end(err(e.message));
       return;
     }
+    if (input.length - used > MAX_PENDING_BYTES) return void conn.end(err('ERR Protocol error: request too large'));
     // Keep an incomplete tail: copy it, the receive buffer goes back to the ring after this call.
     st.pending = used < input.length ? Buffer.from(input.subarray(used)) : null;
     for (const args of cmds) {
       const reply = execute(conn, args);
-      if (reply === null) continue;
+      if (reply === QUIT) {
+        // After the replies still travelling: +OK, then end. Later input is ignored.
+        st.quit = true;
+        if (st.waiting === 0) conn.end(OK);
+        else st.queue.push({ reply: OK, quit: true });
+        return;
+      }
       if (st.waiting === 0 && Buffer.isBuffer(reply)) {
         conn.write(reply);
         continue;
@@ -161,5 +204,9 @@ function done(conn, slot, buf) {
   const st = conn.data;
   slot.reply = buf;
   st.waiting--;
-  while (st.queue.length && st.queue[0].reply !== null) conn.write(st.queue.shift().reply);
+  while (st.queue.length && st.queue[0].reply !== null) {
+    const next = st.queue.shift();
+    if (next.quit) return void conn.end(next.reply);
+    conn.write(next.reply);
+  }
 }
