@@ -4,31 +4,16 @@
 // CPU 1 (taskset). On 2 cores the load generator saturates first, so besides requests/s each
 // case reports the server's CPU time per request: utime+stime from /proc/<pid>/stat (all of the
 // server's threads) over the run, divided by the requests served.
-const { spawn, execFileSync, spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const net = require('node:net');
+const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { TICK_US, cpuUs, freePort, has } = require('../lib/proc');
 
 const root = path.join(__dirname, '..', '..');
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
-const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const log = (...a) => (json ? console.error(...a) : console.log(...a));
 
-function cpuUs(pid) {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime, stime (fields 14, 15)
-}
 
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function startServer(argv, ready) {
   const child = spawn('taskset', ['-c', '0', ...argv], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });

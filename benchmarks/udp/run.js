@@ -7,9 +7,9 @@
 // /proc/<pid>/stat of every server process (all threads) over the run.
 const { spawn, execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { TICK_US, cpuUs, freePort, has } = require('../lib/proc');
 
 const root = path.join(__dirname, '..', '..');
 const json = process.argv.includes('--json');
@@ -17,28 +17,9 @@ const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 1.5 : 5;
 const FLOWS = 8;
 const WINDOW = 16;
-const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const log = (...a) => (json ? console.error(...a) : console.log(...a));
 
-function cpuUs(pid) {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime, stime (fields 14, 15)
-  } catch {
-    return 0;
-  }
-}
 
-/** A free UDP port (also free for TCP, which the examples' tooling never needs, but cheap). */
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function buildLoad() {
   const out = path.join(os.tmpdir(), `gatio-udp-load-${process.getuid()}`);

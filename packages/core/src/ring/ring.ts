@@ -30,23 +30,17 @@ export function align8(n: number): number {
   return (n + RECORD_ALIGN - 1) & ~(RECORD_ALIGN - 1);
 }
 
-export class RingProducer {
+/** What both ends know about a ring: where its indices and data are. */
+abstract class RingEnd {
   readonly codec: Codec;
-  private readonly i32: Int32Array;
-  private readonly headIdx: number;
-  private readonly tailIdx: number;
-  private readonly wantIdx: number;
+  protected readonly i32: Int32Array;
+  protected readonly headIdx: number;
+  protected readonly tailIdx: number;
+  protected readonly wantIdx: number;
   /** Absolute byte offset of the data region. */
   readonly base: number;
   readonly capacity: number;
-  private readonly mask: number;
-  private tail: number;
-  private cachedHead: number;
-  // The record being written: where it starts and the bytes skipped by a wrap marker.
-  private recordStart = 0;
-  private skipped = 0;
-  /** The exclusive end the payload writer must respect. */
-  limit = 0;
+  protected readonly mask: number;
 
   constructor(codec: Codec, place: RingPlace) {
     this.codec = codec;
@@ -57,6 +51,20 @@ export class RingProducer {
     this.base = place.offset + RING_HEADER_BYTES;
     this.capacity = place.capacity;
     this.mask = place.capacity - 1;
+  }
+}
+
+export class RingProducer extends RingEnd {
+  private tail: number;
+  private cachedHead: number;
+  // The record being written: where it starts and the bytes skipped by a wrap marker.
+  private recordStart = 0;
+  private skipped = 0;
+  /** The exclusive end the payload writer must respect. */
+  limit = 0;
+
+  constructor(codec: Codec, place: RingPlace) {
+    super(codec, place);
     // A restarted thread continues where its predecessor published; unpublished bytes are garbage.
     // Atomics.load: the previous producer was another thread.
     this.tail = Atomics.load(this.i32, this.tailIdx);
@@ -135,27 +143,12 @@ export class RingProducer {
   }
 }
 
-export class RingConsumer {
-  readonly codec: Codec;
-  private readonly i32: Int32Array;
-  private readonly headIdx: number;
-  private readonly tailIdx: number;
-  private readonly wantIdx: number;
-  readonly base: number;
-  readonly capacity: number;
-  private readonly mask: number;
+export class RingConsumer extends RingEnd {
   private head: number;
   private tail: number;
 
   constructor(codec: Codec, place: RingPlace) {
-    this.codec = codec;
-    this.i32 = codec.i32;
-    this.headIdx = (place.offset >> 2) + RING_HEAD;
-    this.tailIdx = (place.offset >> 2) + RING_TAIL;
-    this.wantIdx = (place.offset >> 2) + RING_WANT_SPACE;
-    this.base = place.offset + RING_HEADER_BYTES;
-    this.capacity = place.capacity;
-    this.mask = place.capacity - 1;
+    super(codec, place);
     // Atomics.load: a restarted consumer resumes after what its predecessor released.
     this.head = Atomics.load(this.i32, this.headIdx);
     this.tail = this.head;
