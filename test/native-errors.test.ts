@@ -46,7 +46,7 @@ describe('pinThread bad input', () => {
 });
 
 describe('exports without arguments refuse arguments', () => {
-  test.each(['topology', 'threadAffinity', 'threadId', 'ioUringProbe', 'assertIoUring'] as const)('%s', (name) => {
+  test.each(['topology', 'threadAffinity', 'threadId', 'yieldThread', 'ioUringProbe', 'assertIoUring'] as const)('%s', (name) => {
     const fn = native[name] as AnyFn;
     expect(() => fn(1)).toThrow(InvalidArgError);
     expect(() => fn(1)).toThrow(`GATIO_ERR_INVALID_ARG: ${name}() takes no arguments, got 1`);

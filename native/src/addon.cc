@@ -18,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("processAffinity",
               Napi::Function::New(env, gatio::ProcessAffinityJs, "processAffinity"));
   exports.Set("threadId", Napi::Function::New(env, gatio::ThreadIdJs, "threadId"));
+  exports.Set("yieldThread", Napi::Function::New(env, gatio::YieldThreadJs, "yieldThread"));
   exports.Set("ioUringProbe", Napi::Function::New(env, gatio::IoUringProbeJs, "ioUringProbe"));
   exports.Set("Uring", gatio::uring::UringObject::Define(env));
   return exports;

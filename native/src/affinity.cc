@@ -91,4 +91,11 @@ Napi::Value ThreadIdJs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(gettid()));
 }
 
+// sched_yield(2): an idle thread that keeps polling lets another runnable thread on its core go
+// first (on a small machine the main thread shares cores with pinned drivers).
+Napi::Value YieldThreadJs(const Napi::CallbackInfo& info) {
+  sched_yield();
+  return info.Env().Undefined();
+}
+
 }  // namespace gatio

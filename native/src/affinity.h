@@ -23,6 +23,7 @@ int PinCallingThread(const std::vector<int>& cpus);
 Napi::Value PinThreadJs(const Napi::CallbackInfo& info);
 Napi::Value ThreadAffinityJs(const Napi::CallbackInfo& info);
 Napi::Value ThreadIdJs(const Napi::CallbackInfo& info);
+Napi::Value YieldThreadJs(const Napi::CallbackInfo& info);
 // The process's set: the main thread's mask (tid == pid), unaffected by pinned workers.
 Napi::Value ProcessAffinityJs(const Napi::CallbackInfo& info);
 

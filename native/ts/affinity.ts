@@ -1,6 +1,6 @@
 // Pinning of the calling OS thread. In a worker_thread this pins that worker's own thread, which
 // is how a Gatio driver binds itself to its core.
-import { call } from './binding';
+import { binding, call } from './binding';
 import { CpuNotAllowedError, InvalidArgError, InvalidCpuError, formatCpus } from './errors';
 import { checkCpu, describe, noArgs } from './validate';
 
@@ -46,4 +46,13 @@ export function threadAffinity(): number[] {
 export function threadId(): number {
   noArgs('threadId', arguments.length);
   return call((b) => b.threadId());
+}
+
+/**
+ * Gives the calling thread's core to another runnable thread, if any (sched_yield). Gatio's idle
+ * drivers call it while they poll, so polling never starves the thread that feeds them.
+ */
+export function yieldThread(): void {
+  noArgs('yieldThread', arguments.length);
+  binding().yieldThread();
 }

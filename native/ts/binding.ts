@@ -31,6 +31,7 @@ export interface Binding {
   threadAffinity(): number[];
   processAffinity(): number[];
   threadId(): number;
+  yieldThread(): void;
   ioUringProbe(): RawProbe;
 }
 

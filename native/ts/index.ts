@@ -1,7 +1,7 @@
 // @gatio/native: topology, thread pinning and the io_uring probe (C++ addon + typed wrapper).
 export type { NumaNode, Topology } from './topology';
 export { topology, describeTopology } from './topology';
-export { pinThread, threadAffinity, threadId } from './affinity';
+export { pinThread, threadAffinity, threadId, yieldThread } from './affinity';
 export type { IoUringProbe } from './probe';
 export { ioUringProbe, assertIoUring } from './probe';
 export {

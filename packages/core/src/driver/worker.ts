@@ -9,7 +9,7 @@
  * terminates it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { pinThread, threadAffinity, threadId } from '@gatio/native';
+import { pinThread, threadAffinity, threadId, yieldThread } from '@gatio/native';
 import { current } from '../current';
 import { DriverCrashedError, TaskEncodeError, TaskModuleLoadError } from '../errors';
 import { Endpoint, OobRecord } from '../mesh/endpoint';
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   }
 
   const endpoint = new Endpoint(plan, self, data.gen, data.spinMs);
+  endpoint.idleYield = yieldThread;
   let module: TaskModule;
   try {
     module = await TaskModule.load(data.filename);

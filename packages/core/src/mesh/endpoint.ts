@@ -129,6 +129,8 @@ export class Endpoint {
   onIdle: (() => void) | null = null;
   /** Milliseconds this thread spent handling records (the driver's busy time). */
   busyMs = 0;
+  /** Called on idle polling turns (drivers: sched_yield). */
+  idleYield: (() => void) | null = null;
   /** Called after every drained batch (drivers publish their stats here). */
   afterBatch: (() => void) | null = null;
 
@@ -503,7 +505,10 @@ export class Endpoint {
       return;
     }
     if (now - this.lastWork < this.spinMs) {
-      setImmediate(this.pumpBound); // stay awake a little: the next record is likely close
+      // Stay awake a little: the next record is likely close. While idle, let another runnable
+      // thread on this core (the one that feeds us, say) go first.
+      if (n === 0 && !flushed && this.idleYield !== null) this.idleYield();
+      setImmediate(this.pumpBound);
       return;
     }
     this.park();
