@@ -15,6 +15,8 @@ test.each([
   [{ ...base, options: { bogus: 1 } }, /ports\[0\]\.options\.bogus is not an option/],
   [{ ...base, handler: '' }, /ports\[0\]\.handler must be a module path/],
   [{ ...base, host: 'localhost' }, /ports\[0\]\.host must be an IPv4 or IPv6 literal/],
+  [{ ...base, backend: 'epoll' }, /ports\[0\]\.backend must be 'io_uring' or 'libuv', got epoll/],
+  [{ ...base, fallback: 'yes' }, /ports\[0\]\.fallback must be 'libuv' \(node:net \/ node:dgram where io_uring is blocked\) or 'none', got yes/],
 ])('validatePorts rejects %j', (spec, message) => {
   expect(() => validatePorts([spec], drivers)).toThrow(InvalidPortConfigError);
   expect(() => validatePorts([spec], drivers)).toThrow(message);
@@ -53,4 +55,18 @@ test('checkReports names the port, the driver and the differing field', async ()
 test('a handler without data() is refused with GATIO_ERR_HANDLER_LOAD', async () => {
   const ports = validatePorts([{ ...base, handler: fixture('net-tasks.js') }], drivers);
   await expect(attachDriver({ driver: 0, ports })).rejects.toThrow(HandlerLoadError);
+});
+
+test("fallback: 'libuv' where the probe finds io_uring available still serves on io_uring", async () => {
+  const { ioUringProbe } = require('@gatio/native');
+  const port = await freePort();
+  const [p] = validatePorts([{ ...base, port, drivers: [0], fallback: 'libuv' }], drivers);
+  const h = await attachDriver({ driver: 0, ports: [p] });
+  try {
+    expect(ioUringProbe().available).toBe(true);
+    expect(h.net).not.toBeNull();
+    expect(h.libuv ?? null).toBeNull();
+  } finally {
+    await h.close();
+  }
 });

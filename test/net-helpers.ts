@@ -16,14 +16,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startServer(opts: { drivers?: number; options?: object; handler?: string; port?: number } = {}) {
+export type Backend = 'io_uring' | 'libuv';
+/** Back ends the network tests loop over (same handler API). */
+export const backends: Backend[] = ['io_uring', 'libuv'];
+
+export async function startServer(opts: { drivers?: number; options?: object; handler?: string; port?: number; backend?: Backend } = {}) {
   const port = opts.port ?? (await freePort());
   const n = opts.drivers ?? 1;
   const ids = Array.from({ length: n }, (_, i) => i);
   const rt = await Runtime.start({
     filename: fixture('net-tasks.js'),
     drivers: n,
-    ports: [{ port, host: '127.0.0.1', transport: 'tcp', drivers: ids, handler: opts.handler ?? fixture('net-probe-handler.js'), options: opts.options }],
+    ports: [{ port, host: '127.0.0.1', transport: 'tcp', drivers: ids, handler: opts.handler ?? fixture('net-probe-handler.js'), options: opts.options, backend: opts.backend }],
   });
   return { rt, port };
 }
@@ -78,6 +82,19 @@ export interface ChildServer {
   stop: () => Promise<number | null>;
 }
 
+/** Child servers still running; killed (by pid, SIGKILL) after each test file. */
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+/** `p`, or a rejection naming `what` after `ms` (so a stuck child fails a test instead of hanging jest). */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Runs `node <script> --port P --drivers N` in a child process (optionally under `prlimit`, e.g.
  * `['--nofile=64:64']`) and waits for its "listening on" line (bounded).
@@ -102,6 +119,8 @@ export async function spawnServer(
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+  children.add(child);
+  void exited.then(() => children.delete(child));
   const stop = async () => {
     if (child.exitCode === null) child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

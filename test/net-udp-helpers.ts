@@ -6,7 +6,11 @@ import { fixture, freePort } from './net-helpers';
 
 export { fixture, freePort };
 
-export async function startUdp(ports: Array<{ port: number; host?: string; drivers?: number[]; transport?: string; handler?: string; options?: object }>, drivers = 1) {
+export async function startUdp(
+  ports: Array<{ port: number; host?: string; drivers?: number[]; transport?: string; handler?: string; options?: object }>,
+  drivers = 1,
+  backend: 'io_uring' | 'libuv' = 'io_uring',
+) {
   return Runtime.start({
     filename: fixture('net-tasks.js'),
     drivers,
@@ -15,6 +19,7 @@ export async function startUdp(ports: Array<{ port: number; host?: string; drive
       transport: 'udp',
       drivers: [0],
       handler: fixture('net-udp-handler.js'),
+      backend,
       ...p,
     })),
   });

@@ -7,8 +7,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { DriverDesc, NormalizedPort, PortReport } from './config';
-import { DriverNet, type Handler } from './driver-net';
-import type { UdpHandler } from './udp-socket';
+import { DriverNet, type Handler, type Listener } from './driver-net';
+import type { UdpHandler, UdpSocket } from './udp-socket';
+import { ioUringProbe } from '@gatio/native';
+import { LibuvNet } from './backend-libuv';
 import { HandlerLoadError, InvalidPortConfigError } from './errors';
 
 export interface AttachOptions {
@@ -30,10 +32,12 @@ export interface DriverNetHandle {
   stats(): Record<string, number>;
   /** @internal the driver's network state (tests, stats) */
   net: DriverNet | null;
+  /** @internal ports served on node:net / node:dgram */
+  libuv?: LibuvNet | null;
 }
 
 /** What a driver's networking counts, summed over its ports. */
-export function netStats(net: DriverNet | null): Record<string, number> {
+export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): Record<string, number> {
   const out: Record<string, number> = {
     connections: 0,
     accepted_total: 0,
@@ -49,25 +53,27 @@ export function netStats(net: DriverNet | null): Record<string, number> {
     udp_truncated_total: 0,
     udp_rearms_total: 0,
   };
-  if (net === null) return out;
-  out.connections = net.connections;
-  for (const l of net.listeners) {
+  const all = [net, libuv].filter((x) => x !== null);
+  for (const n of all) {
+    out.connections += n.connections;
+    out.cqes_total += n.counters.cqes;
+    out.batches_total += n.counters.batches;
+    out.bytes_in_total += n.counters.bytesIn;
+    out.bytes_out_total += n.counters.bytesOut;
+  }
+  for (const l of all.flatMap((n): Array<{ stats: Listener['stats'] }> => n.listeners)) {
     out.accepted_total += l.stats.accepted;
     out.refused_total += l.stats.refused;
     out.accept_rearms_total += l.stats.acceptRearms;
     out.recv_enobufs_total += l.stats.enobufs;
   }
-  for (const u of net.udp) {
+  for (const u of all.flatMap((n) => n.udp as Array<{ stats: UdpSocket['stats'] }>)) {
     out.udp_received_total += u.stats.received;
     out.udp_sent_total += u.stats.sent;
     out.udp_truncated_total += u.stats.truncated;
     out.udp_rearms_total += u.stats.rearms;
     out.recv_enobufs_total += u.stats.enobufs;
   }
-  out.cqes_total = net.counters.cqes;
-  out.batches_total = net.counters.batches;
-  out.bytes_in_total = net.counters.bytesIn;
-  out.bytes_out_total = net.counters.bytesOut;
   return out;
 }
 
@@ -128,30 +134,53 @@ export async function attachDriver(options: AttachOptions): Promise<DriverNetHan
       handlers.set(`${p.transport} ${p.handler}`, { handler, hash: fileHash(p.handler) });
     }
   }
-  const net = new DriverNet(id);
+  // Back end per port: io_uring unless the port asks for libuv, or falls back where io_uring is
+  // blocked (the probe says why; without fallback the ring creation fails with that reason).
+  let probe: { available: boolean } | null = null;
+  const onLibuv = (p: NormalizedPort) => {
+    if (p.backend === 'libuv') return true;
+    if (p.fallback !== 'libuv') return false;
+    probe ??= ioUringProbe();
+    return !probe.available;
+  };
+  const uv = mine.filter(onLibuv);
+  const ring = mine.filter((p) => !uv.includes(p));
+  const net = ring.length > 0 ? new DriverNet(id) : null;
+  const libuv = uv.length > 0 ? new LibuvNet(id) : null;
   const reports: PortReport[] = [];
   try {
     for (const p of mine) {
       const { handler, hash } = handlers.get(`${p.transport} ${p.handler}`)!;
-      reports.push((p.transport === 'udp' ? net.bindUdp(p, handler, hash) : net.listen(p, handler, hash)).report());
+      if (libuv !== null && uv.includes(p)) {
+        reports.push(await (p.transport === 'udp' ? libuv.bindUdp(p, handler, hash) : libuv.listen(p, handler, hash)));
+      } else {
+        reports.push((p.transport === 'udp' ? net!.bindUdp(p, handler, hash) : net!.listen(p, handler, hash)).report());
+      }
     }
   } catch (err) {
-    net.destroy();
+    net?.destroy();
+    libuv?.destroy();
     throw err;
   }
   // open(socket) once every port of this driver is bound, so a failure above opened nothing.
-  for (const s of net.udp) {
+  for (const s of [...(net?.udp ?? []), ...(libuv?.udp ?? [])]) {
     try {
-      s.handler.open?.(s);
+      s.handler.open?.(s as never);
     } catch (err) {
       process.emitWarning(`udp handler open() threw: ${(err as Error).message}`);
     }
   }
   return {
     report: { driver: id, ports: reports },
-    close: () => net.close(),
-    destroy: () => net.destroy(),
-    stats: () => netStats(net),
+    close: async () => {
+      await Promise.all([net?.close(), libuv?.close()]);
+    },
+    destroy: () => {
+      net?.destroy();
+      libuv?.destroy();
+    },
+    stats: () => netStats(net, libuv),
     net,
+    libuv,
   };
 }

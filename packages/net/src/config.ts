@@ -42,7 +42,16 @@ export interface PortSpec {
   drivers: number[];
   handler: string;
   options?: PortOptions | UdpPortOptions;
+  /**
+   * 'io_uring' (default; where io_uring is blocked, start fails with the probe's reason) or
+   * 'libuv' (always node:net / node:dgram, same handler API).
+   */
+  backend?: Backend;
+  /** 'libuv': use the libuv back end where the io_uring probe fails instead of failing. */
+  fallback?: 'libuv' | 'none';
 }
+
+export type Backend = 'io_uring' | 'libuv';
 
 export type NormalizedOptions = Required<PortOptions>;
 export type NormalizedUdpOptions = Required<UdpPortOptions>;
@@ -53,6 +62,8 @@ interface NormalizedBase {
   drivers: number[];
   /** Absolute path (or file: URL for ESM). */
   handler: string;
+  backend: Backend;
+  fallback: 'libuv' | 'none';
 }
 export interface NormalizedTcpPort extends NormalizedBase {
   transport: 'tcp';
@@ -132,7 +143,7 @@ export function validatePorts(
     const where = `ports[${i}]`;
     if (typeof spec !== 'object' || spec === null) throw new InvalidPortConfigError(`${where} must be an object`);
     const s = spec as Record<string, unknown>;
-    const known = ['port', 'host', 'transport', 'drivers', 'handler', 'options'];
+    const known = ['port', 'host', 'transport', 'drivers', 'handler', 'options', 'backend', 'fallback'];
     for (const key of Object.keys(s)) {
       if (!known.includes(key)) throw new InvalidPortConfigError(`${where}.${key} is not a port field (known: ${known.join(', ')})`);
     }
@@ -161,6 +172,14 @@ export function validatePorts(
       throw new InvalidPortConfigError(`${where}.handler must be a module path (absolute, relative to ${opts.baseDir ?? 'process.cwd()'}, or file: URL)`);
     }
     const handler = resolveHandler(s.handler, opts.baseDir);
+    const backend = s.backend ?? 'io_uring';
+    if (backend !== 'io_uring' && backend !== 'libuv') {
+      throw new InvalidPortConfigError(`${where}.backend must be 'io_uring' or 'libuv', got ${String(backend)}`);
+    }
+    const fallback = s.fallback ?? 'none';
+    if (fallback !== 'libuv' && fallback !== 'none') {
+      throw new InvalidPortConfigError(`${where}.fallback must be 'libuv' (node:net / node:dgram where io_uring is blocked) or 'none', got ${String(fallback)}`);
+    }
     const options: Record<string, number> = transport === 'udp' ? { ...defaultUdpOptions } : { ...defaultOptions };
     const checks: Record<string, Check> = transport === 'udp' ? udpOptionChecks : optionChecks;
     if (s.options !== undefined) {
@@ -181,7 +200,7 @@ export function validatePorts(
     const key = `${transport} ${host}:${port}`;
     if (port !== 0 && seen.has(key)) throw new InvalidPortConfigError(`${where} declares ${key} again (first in ports[${seen.get(key)}])`);
     seen.set(key, i);
-    const base = { port, host, drivers: [...(s.drivers as number[])], handler };
+    const base = { port, host, drivers: [...(s.drivers as number[])], handler, backend: backend as Backend, fallback: fallback as 'libuv' | 'none' };
     return transport === 'udp'
       ? { ...base, transport, options: options as NormalizedUdpOptions }
       : { ...base, transport, options: options as NormalizedOptions };

@@ -9,3 +9,4 @@ export type { Handler } from './driver-net';
 export { UdpSocket } from './udp-socket';
 export type { UdpHandler, UdpRemote } from './udp-socket';
 export * from './errors';
+export { HAS_REUSE_PORT } from './backend-libuv';
