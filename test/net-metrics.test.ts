@@ -1,5 +1,5 @@
 // Runtime#metrics with networking: each driver's figures come back from its thread.
-import { connect, readUntil, startServer } from './net-helpers';
+import { connect, example, freePort, readUntil, sleep, spawnServer, startServer } from './net-helpers';
 
 test('metrics() carries per-driver networking figures', async () => {
   const { rt, port } = await startServer({ drivers: 2 });
@@ -24,5 +24,26 @@ test('metrics() carries per-driver networking figures', async () => {
     for (const s of sockets) s.destroy();
   } finally {
     await rt.close();
+  }
+});
+
+test('examples/metrics serves rt.metrics() over HTTP on 127.0.0.1', async () => {
+  const metricsPort = await freePort();
+  const srv = await spawnServer(example('metrics'), { args: ['--metrics-port', String(metricsPort)] });
+  try {
+    const s = await connect(srv.port);
+    const done = readUntil(s, (b) => b.length >= 5, 5000);
+    s.write('hello');
+    expect((await done).data.toString()).toBe('hello');
+    s.destroy();
+    let body = '';
+    for (let i = 0; i < 50 && !body.includes('gatio_net_accepted_total{'); i++) {
+      body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      if (!body.includes('gatio_net_accepted_total{')) await sleep(50);
+    }
+    expect(body).toMatch(/^gatio_net_accepted_total\{[^}]*\} 1$/m);
+    expect(body).toContain('# TYPE gatio_driver_restarts_total counter');
+  } finally {
+    expect(await srv.stop()).toBe(0);
   }
 });
