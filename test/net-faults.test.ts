@@ -109,3 +109,24 @@ test('EMFILE: accept pauses without a busy loop and resumes once descriptors fre
     expect(await srv.stop()).toBe(0);
   }
 });
+
+test('destroy() while drivers are inside completion batches terminates them cleanly', async () => {
+  const { rt, port } = await startServer({ drivers: 2, handler: example('echo').replace('server.js', 'handler.js') });
+  const sockets = await Promise.all(Array.from({ length: 32 }, () => connect(port)));
+  const chunk = Buffer.alloc(16384, 1);
+  let writing = true;
+  for (const s of sockets) {
+    s.on('error', () => {});
+    s.on('data', () => {}); // keep the echo flowing
+    const pump = () => {
+      while (writing && s.write(chunk));
+      if (writing) s.once('drain', pump);
+    };
+    pump();
+  }
+  await sleep(300); // both drivers are busy echoing
+  await rt.destroy(); // terminates the worker threads mid-batch; this process must survive
+  writing = false;
+  for (const s of sockets) s.destroy();
+  expect(rt.drivers.length).toBe(2);
+});

@@ -222,6 +222,35 @@ unsigned UringObject::Reap() {
   return n;
 }
 
+// Hands one batch to JavaScript through the raw C API, whose failures come back as statuses:
+// node-addon-api's wrappers abort the process when a call fails, which is exactly what happens
+// to N-API calls made after the thread began terminating. False: stop touching JavaScript.
+bool UringObject::CallBatch(unsigned n) {
+  napi_env env = env_;
+  napi_value count;
+  napi_value recv;  // must be an object; the callback is an arrow function and ignores it
+  napi_value fn;
+  napi_value result;
+  if (napi_create_uint32(env, n, &count) != napi_ok || napi_get_global(env, &recv) != napi_ok ||
+      napi_get_reference_value(env, static_cast<napi_ref>(callback_), &fn) != napi_ok) {
+    return false;
+  }
+  napi_status st = napi_make_callback(env, static_cast<napi_async_context>(*async_), recv, fn, 1,
+                                      &count, &result);
+  if (st == napi_ok) return true;
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return false;
+  // The JS side catches handler errors, so an exception here is a bug in it: report it the way
+  // an uncaught exception from any other callback would be. When the thread is terminating,
+  // there is no exception object to take, and nothing is reported.
+  napi_value error;
+  if (napi_get_and_clear_last_exception(env, &error) != napi_ok) return false;
+  napi_valuetype type;
+  if (napi_typeof(env, error, &type) != napi_ok || type == napi_undefined) return false;
+  napi_fatal_exception(env, error);
+  return false;
+}
+
 void UringObject::Pump(bool readable) {
   if (in_pump_ || !ring_.open()) return;
   if (!readable && ring_.pending() == 0 && !ring_.cq_ready()) return;
@@ -242,13 +271,11 @@ void UringObject::Pump(bool readable) {
     }
     batches_++;
     completions_ += n;
-    Napi::Value count = Napi::Number::New(env_, n);
-    callback_.MakeCallback(Value(), {count}, *async_);
-    if (env_.IsExceptionPending()) {
-      // The JS side catches handler errors; reaching here is a bug in it: report it the way
-      // an uncaught exception from any other callback would be.
-      Napi::Error err = env_.GetAndClearPendingException();
-      napi_fatal_exception(env_, err.Value());
+    if (!CallBatch(n)) {
+      // The thread is being torn down (process.exit or worker.terminate() during the batch):
+      // no further N-API call may run here; the env cleanup hook closes the ring and sockets.
+      in_pump_ = false;
+      return;
     }
     // The batch's views into recv buffers are dead now: give the buffers back.
     if (!recycle_.empty()) {

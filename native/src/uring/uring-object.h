@@ -41,6 +41,7 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
 
   // Called from the uv handles.
   void Pump(bool readable);
+  bool CallBatch(unsigned n);
 
  private:
   Napi::Value AddBufferGroup(const Napi::CallbackInfo& info);

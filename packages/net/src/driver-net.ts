@@ -33,9 +33,9 @@ import * as os from 'node:os';
 import type { NormalizedTcpPort, NormalizedUdpPort } from './config';
 import { Connection } from './connection';
 import { Listener, type Handler } from './listener';
-import { ConnectionError, ExitDeferredError, IdleTimeoutError } from './errors';
+import { ConnectionError, IdleTimeoutError } from './errors';
 import { closeDriver, NO_SLOT } from './driver-close';
-import { checkCredentials, guardExit, readCredentials, type Credentials } from './guards';
+import { checkCredentials, readCredentials, type Credentials } from './guards';
 export { Listener, type Handler } from './listener';
 import { STAGING_BITS, UdpSocket, type UdpHandler, type UdpHost } from './udp-socket';
 
@@ -78,7 +78,6 @@ export class DriverNet implements UdpHost {
   constructor(readonly driverId: number) {
     this.credentials = readCredentials();
     this.ring = createUring(RING_ENTRIES, (n) => this.onEvents(n));
-    guardExit(() => this.inBatch);
   }
 
   get connections(): number {
@@ -362,7 +361,7 @@ export class DriverNet implements UdpHost {
   /** A handler threw: only its connection closes; without close() to see it, warn. */
   private handlerThrew(conn: Connection, err: unknown, where: string): void {
     const e = err instanceof Error ? err : new Error(String(err));
-    if (conn.listener.handler.close === undefined && !(e instanceof ExitDeferredError)) {
+    if (conn.listener.handler.close === undefined) {
       process.emitWarning(`gatio: driver ${this.driverId} port ${conn.localPort}: handler ${where}() threw (${e.message}); connection ${conn.id} closed`, 'GatioWarning');
     }
     conn.destroy(e);

@@ -125,11 +125,3 @@ export class CredentialsChangedError extends GatioError {
     );
   }
 }
-
-/** Thrown by process.exit() called inside a completion batch: the thread exits right after it. */
-export class ExitDeferredError extends GatioError {
-  static readonly code = 'GATIO_ERR_EXIT_DEFERRED';
-  constructor(readonly exitCode: number) {
-    super(ExitDeferredError.code, `process.exit(${exitCode}) inside a network handler: the driver exits once this batch returned`);
-  }
-}
