@@ -186,6 +186,18 @@ describe('Runtime.start errors', () => {
     expect(missing).toBeInstanceOf(TaskModuleLoadError);
   });
 
+  test('a driver that fails to start leaves nothing running (the others are stopped, not restarted)', async () => {
+    const { execFile } = await import('node:child_process');
+    const cpus = allowedCpus();
+    if (cpus.length < 2) return console.log('skipped: needs two allowed CPUs');
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [join(__dirname, 'fixtures', 'rt-start-fail.js')], { timeout: 15000 }, (err, stdout) =>
+        err ? reject(new Error(`the process did not exit by itself: ${err.message} ${stdout}`)) : resolve(stdout),
+      );
+    });
+    expect(out.trim()).toBe('rejected GATIO_ERR_PORT_IN_USE');
+  });
+
   test('run after close, close twice', async () => {
     const rt = await Runtime.start({ filename: TASKS, drivers: 1 });
     expect(await rt.run(1)).toBe(2);

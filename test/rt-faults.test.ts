@@ -164,3 +164,21 @@ describe('topology', () => {
     }
   });
 });
+
+describe('credentials', () => {
+  const root = process.getuid?.() === 0 ? test : test.skip;
+  if (process.getuid?.() !== 0) console.log('skipped: the credentials test needs root (it drops privileges in a child)');
+
+  root('a driver serving ports is not restarted once the process credentials changed', async () => {
+    const { execFile } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [join(__dirname, 'fixtures', 'rt-creds-restart.js')], { timeout: 20000 }, (err, stdout) =>
+        err ? reject(new Error(`${err.message}\n${stdout}`)) : resolve(stdout),
+      );
+    });
+    expect(out).toContain('crash GATIO_ERR_DRIVER_CRASHED');
+    expect(out).toContain('error GATIO_ERR_CREDENTIALS_CHANGED');
+    expect(out).toContain('after GATIO_ERR_RUNTIME_CLOSED');
+  });
+});

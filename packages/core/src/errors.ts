@@ -93,6 +93,21 @@ export class TaskEncodeError extends GatioError {
   }
 }
 
+/**
+ * The process credentials changed after the drivers' rings were created (CVE-2024-22017: io_uring
+ * requests keep the credentials of the ring's creator), so Gatio refuses to start a driver.
+ */
+export class CredentialsChangedError extends GatioError {
+  static readonly code = 'GATIO_ERR_CREDENTIALS_CHANGED';
+  constructor(driver: number, changed: string) {
+    super(
+      CredentialsChangedError.code,
+      `driver ${driver} is not restarted: the process credentials changed since Runtime.start (${changed}); ` +
+        'drop privileges before Runtime.start, so no ring keeps the old credentials (CVE-2024-22017)',
+    );
+  }
+}
+
 /** The task's AbortSignal fired. Same name as the DOM/Node AbortError, so existing checks work. */
 export class AbortError extends GatioError {
   static readonly code = 'GATIO_ERR_ABORTED';
@@ -130,5 +145,6 @@ export const errorClasses: Record<string, new (...args: never[]) => GatioError> 
   [DriverCrashedError.code]: DriverCrashedError,
   [DriverStartError.code]: DriverStartError,
   [TaskEncodeError.code]: TaskEncodeError,
+  [CredentialsChangedError.code]: CredentialsChangedError,
   [AbortError.code]: AbortError,
 };

@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { channel } from 'node:diagnostics_channel';
-import { DriverCrashedError, DriverStartError, RuntimeClosedError, RuntimeDestroyedError, TaskEncodeError } from '../errors';
+import { CredentialsChangedError, DriverCrashedError, DriverStartError, RuntimeClosedError, RuntimeDestroyedError, TaskEncodeError } from '../errors';
 import type { DriverData, FromDriver } from '../driver/messages';
 import { Endpoint, type OobRecord } from '../mesh/endpoint';
 import { planMesh, type MeshPlan } from '../mesh/plan';
@@ -21,6 +21,7 @@ import { Scheduler, type DriverInfo, type DriverKind } from './scheduler';
 import { Submitter, type RunOptions } from './submitter';
 import { formatMetrics } from './metrics';
 import { installSignalHandlers } from './shutdown';
+import { credentialsChange, readCredentials } from './credentials';
 
 /** diagnostics_channel channels published on the main thread. */
 const driverStartChannel = channel('gatio:driver:start');
@@ -66,7 +67,9 @@ export interface TpcStats {
 
 /**
  * Events: 'crash' ({ driver, reason }) when a driver dies (it is restarted unless restart: false),
- * 'idle' when the last pending task settled.
+ * 'idle' when the last pending task settled, 'error' (CredentialsChangedError) when a driver
+ * serving ports cannot be restarted because the process credentials changed since start (the
+ * runtime is then destroyed; without an 'error' listener this is a process warning).
  */
 export class Runtime extends EventEmitter {
   private readonly submitter: Submitter;
@@ -74,6 +77,7 @@ export class Runtime extends EventEmitter {
   private closing: Promise<void> | null = null;
   private idleWaiters: (() => void)[] = [];
   private uninstallSignals: (() => void) | null = null;
+  private readonly credentials = readCredentials();
   private metricsSeq = 0;
   private metricsWaiters = new Map<number, { left: number; net: (Record<string, number> | undefined)[]; done: () => void }>();
 
@@ -107,7 +111,7 @@ export class Runtime extends EventEmitter {
     const results = await Promise.allSettled(starts);
     const failure = results.findIndex((r) => r.status === 'rejected');
     if (failure >= 0) {
-      await Promise.all(handles.map((h) => h.worker?.terminate()));
+      await rt.destroyNow(); // the drivers that did start are not restarted: nothing is left running
       const reason = (results[failure] as PromiseRejectedResult).reason as Error & { code?: string };
       if (reason.code && reason.code !== 'ERR' && reason.code.startsWith('GATIO_ERR_')) {
         // Keep the driver's own error class and code (module load failure, CPU not allowed, ...).
@@ -119,7 +123,7 @@ export class Runtime extends EventEmitter {
       try {
         loadNet().checkReports(opts.ports, handles.map((h) => h.netReport));
       } catch (error) {
-        await Promise.all(handles.map((h) => h.worker?.terminate()));
+        await rt.destroyNow();
         throw error;
       }
     }
@@ -351,6 +355,17 @@ export class Runtime extends EventEmitter {
     // Atomics.store: the dead thread may have left PARKED; producers must ring the new one.
     Atomics.store(new Int32Array(this.plan.arenas[ctrl.arena]), (ctrl.offset >> 2) + CTRL_STATE, STATE_AWAKE);
     if (!this.opts.restart || this.state !== 'running') return;
+    // A restarted driver serving ports creates a new io_uring: refuse if the credentials changed
+    // (the other drivers' rings keep the old ones, and @gatio/net stops those on its own check).
+    const changed = this.opts.ports.length > 0 ? credentialsChange(this.credentials) : '';
+    if (changed !== '') {
+      const refused = new CredentialsChangedError(h.info.id, changed);
+      for (const id of [...this.endpoint.pending.keys()]) this.endpoint.fail(id, refused);
+      void this.destroyNow();
+      if (this.listenerCount('error') > 0) this.emit('error', refused);
+      else process.emitWarning(refused.message, 'GatioWarning');
+      return;
+    }
     this.spawn(h, newGen, false).then(
       () => {
         h.post({ t: 'go' });
