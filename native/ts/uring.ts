@@ -42,6 +42,8 @@ export interface UringInfo {
   batches: number;
   completions: number;
   submits: number;
+  /** Pump rounds that found completions waiting in the kernel because the CQ was full. */
+  cqOverflows: number;
   lastSubmitErrno: number;
 }
 

@@ -74,6 +74,7 @@ int Ring::Setup(unsigned entries) {
   char* sq = static_cast<char*>(sq_map_);
   sq_khead_ = reinterpret_cast<unsigned*>(sq + p.sq_off.head);
   sq_ktail_ = reinterpret_cast<unsigned*>(sq + p.sq_off.tail);
+  sq_kflags_ = reinterpret_cast<unsigned*>(sq + p.sq_off.flags);
   sq_mask_ = *reinterpret_cast<unsigned*>(sq + p.sq_off.ring_mask);
   sq_array_ = reinterpret_cast<unsigned*>(sq + p.sq_off.array);
   // The index array maps slot i to SQE i once and for all; we then only move the tail.
@@ -152,6 +153,11 @@ void Ring::Advance(unsigned n) {
 int Ring::Register(unsigned opcode, void* arg, unsigned nr_args) {
   long r = syscall(__NR_io_uring_register, fd_, opcode, arg, nr_args);
   return r < 0 ? -errno : static_cast<int>(r);
+}
+
+bool Ring::cq_overflowed() const {
+  // Relaxed is enough: a stale read only delays noticing by one enter.
+  return fd_ >= 0 && (__atomic_load_n(sq_kflags_, __ATOMIC_RELAXED) & IORING_SQ_CQ_OVERFLOW) != 0;
 }
 
 }  // namespace uring

@@ -40,6 +40,9 @@ class Ring {
   io_uring_cqe* Peek();
   void Advance(unsigned n);
   bool cq_ready() const;
+  // The kernel holds completions that did not fit the CQ (IORING_SQ_CQ_OVERFLOW); entering with
+  // GETEVENTS after reaping moves them in.
+  bool cq_overflowed() const;
 
   int Register(unsigned opcode, void* arg, unsigned nr_args);
 
@@ -52,6 +55,7 @@ class Ring {
   size_t sq_map_size_ = 0;
   unsigned* sq_khead_ = nullptr;
   unsigned* sq_ktail_ = nullptr;
+  unsigned* sq_kflags_ = nullptr;
   unsigned sq_mask_ = 0;
   unsigned* sq_array_ = nullptr;
   io_uring_sqe* sqes_ = nullptr;

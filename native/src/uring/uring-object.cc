@@ -259,6 +259,7 @@ void UringObject::Pump(bool readable) {
   // Bounded: if completions keep coming, the fd stays readable and the loop comes back to us
   // after running its other handles.
   for (int round = 0; round < 8 && ring_.open(); round++) {
+    if (ring_.cq_overflowed()) cq_overflows_++;
     if (round > 0 || readable || ring_.pending() > 0) {
       int r = ring_.Submit();
       submits_++;
@@ -441,6 +442,7 @@ Napi::Value UringObject::Info(const Napi::CallbackInfo& info) {
   o.Set("batches", static_cast<double>(batches_));
   o.Set("completions", static_cast<double>(completions_));
   o.Set("submits", static_cast<double>(submits_));
+  o.Set("cqOverflows", static_cast<double>(cq_overflows_));
   o.Set("lastSubmitErrno", -last_submit_error_);
   return o;
 }

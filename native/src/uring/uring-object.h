@@ -97,6 +97,7 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   unsigned long long batches_ = 0;
   unsigned long long completions_ = 0;
   unsigned long long submits_ = 0;
+  unsigned long long cq_overflows_ = 0;  // pump rounds that found IORING_SQ_CQ_OVERFLOW set
 };
 
 }  // namespace uring

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { DriverDesc, NormalizedPort, PortReport } from './config';
+import { defaultOptions, type DriverDesc, type NormalizedPort, type PortReport } from './config';
 import { DriverNet, type Handler, type Listener } from './driver-net';
 import type { UdpHandler, UdpSocket } from './udp-socket';
 import { ioUringProbe } from '@gatio/native';
@@ -52,6 +52,7 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
     udp_sent_total: 0,
     udp_truncated_total: 0,
     udp_rearms_total: 0,
+    cq_overflows_total: 0,
   };
   const all = [net, libuv].filter((x) => x !== null);
   for (const n of all) {
@@ -145,7 +146,8 @@ export async function attachDriver(options: AttachOptions): Promise<DriverNetHan
   };
   const uv = mine.filter(onLibuv);
   const ring = mine.filter((p) => !uv.includes(p));
-  const net = ring.length > 0 ? new DriverNet(id) : null;
+  const entries = Math.max(...ring.map((p) => (p.transport === 'tcp' ? p.options.ringEntries : defaultOptions.ringEntries)));
+  const net = ring.length > 0 ? new DriverNet(id, entries) : null;
   const libuv = uv.length > 0 ? new LibuvNet(id) : null;
   const reports: PortReport[] = [];
   try {

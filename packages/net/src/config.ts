@@ -21,6 +21,12 @@ export interface PortOptions {
   highWaterMark?: number;
   /** listen(2) backlog. Default 511. */
   backlog?: number;
+  /**
+   * Submission queue entries of the driver's io_uring (its completion queue gets 4x), a power of
+   * two. Default 512; a driver serving several ports takes the largest. Tiny values only make
+   * sense for tests of completion-queue overflow.
+   */
+  ringEntries?: number;
 }
 
 /** Options of a `transport: 'udp'` port (per driver). */
@@ -102,6 +108,7 @@ export const defaultOptions: NormalizedOptions = {
   bufferCount: 256,
   highWaterMark: 65536,
   backlog: 511,
+  ringEntries: 512,
 };
 
 export const defaultUdpOptions: NormalizedUdpOptions = {
@@ -121,6 +128,8 @@ const optionChecks: Record<keyof PortOptions, Check> = {
     Number.isSafeInteger(v) && v >= 1 && v <= 32768 && (v & (v - 1)) === 0 ? null : 'a power of two from 1 to 32768',
   highWaterMark: (v) => (Number.isSafeInteger(v) && v >= 1 ? null : 'a positive integer'),
   backlog: (v) => (Number.isSafeInteger(v) && v >= 1 ? null : 'a positive integer'),
+  ringEntries: (v) =>
+    Number.isSafeInteger(v) && v >= 1 && v <= 4096 && (v & (v - 1)) === 0 ? null : 'a power of two from 1 to 4096',
 };
 const udpOptionChecks: Record<keyof UdpPortOptions, Check> = {
   bufferSize: (v) =>

@@ -40,7 +40,6 @@ export { Listener, type Handler } from './listener';
 import { STAGING_BITS, UdpSocket, type UdpHandler, type UdpHost } from './udp-socket';
 
 const E = os.constants.errno;
-const RING_ENTRIES = 512;
 /** Tick period basis without an idle timeout: the credential check runs every second. */
 const CHECK_IDLE_MS = 4000;
 
@@ -75,9 +74,13 @@ export class DriverNet implements UdpHost {
     this.flush();
   };
 
-  constructor(readonly driverId: number) {
+  /** `ringEntries`: SQ entries of this driver's io_uring (the CQ gets 4x). */
+  constructor(
+    readonly driverId: number,
+    ringEntries: number,
+  ) {
     this.credentials = readCredentials();
-    this.ring = createUring(RING_ENTRIES, (n) => this.onEvents(n));
+    this.ring = createUring(ringEntries, (n) => this.onEvents(n));
   }
 
   get connections(): number {
