@@ -46,10 +46,11 @@ function rowsOf(suite, report) {
     }
   } else if (Array.isArray(report.summary)) {
     // net shape: { results: [{ case, server, rps, cpuUsPerReq }], summary: [{ case, competitor, ...Ratio }] }
-    const find = (c, server) => (report.results ?? []).find((x) => x.case === c && x.server === server) ?? {};
+    // Server names may carry details ('gatio (1 driver)'; a competitor label may add '(how)').
+    const find = (c, match) => (report.results ?? []).find((x) => x.case === c && match(x.server)) ?? {};
     for (const s of report.summary) {
-      const g = find(s.case, 'gatio');
-      const o = find(s.case, s.competitor);
+      const g = find(s.case, (server) => server.startsWith('gatio'));
+      const o = find(s.case, (server) => !server.startsWith('gatio') && s.competitor.startsWith(server));
       for (const [key, ratio] of Object.entries(s)) {
         if (!key.endsWith('Ratio') || typeof ratio !== 'number') continue;
         const metric = key.slice(0, -5);

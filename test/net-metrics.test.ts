@@ -47,3 +47,16 @@ test('examples/metrics serves rt.metrics() over HTTP on 127.0.0.1', async () => 
     expect(await srv.stop()).toBe(0);
   }
 });
+
+test("diagnostics_channel 'gatio:net:accept' fires on the driver thread for each connection", async () => {
+  const { rt, port } = await startServer({ drivers: 1, handler: require('node:path').join(__dirname, 'fixtures', 'net-diag-handler.js') });
+  try {
+    const sockets = await Promise.all(Array.from({ length: 5 }, () => connect(port)));
+    const reply = readUntil(sockets[4], (b) => b.includes(10), 5000);
+    sockets[4].write('count\n');
+    expect((await reply).data.toString().trim()).toBe('5');
+    for (const s of sockets) s.destroy();
+  } finally {
+    await rt.close();
+  }
+});

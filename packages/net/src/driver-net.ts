@@ -29,6 +29,7 @@ import {
   SocketError,
   type Uring,
 } from '@gatio/native';
+import { channel } from 'node:diagnostics_channel';
 import * as os from 'node:os';
 import type { NormalizedTcpPort, NormalizedUdpPort } from './config';
 import { Connection } from './connection';
@@ -40,6 +41,9 @@ export { Listener, type Handler } from './listener';
 import { STAGING_BITS, UdpSocket, type UdpHandler, type UdpHost } from './udp-socket';
 
 const E = os.constants.errno;
+/** diagnostics_channel events, published on the driver thread that serves the port. */
+const acceptChannel = channel('gatio:net:accept');
+const refuseChannel = channel('gatio:net:refuse');
 /** Tick period basis without an idle timeout: the credential check runs every second. */
 const CHECK_IDLE_MS = 4000;
 
@@ -196,9 +200,11 @@ export class DriverNet implements UdpHost {
       if (l.closing || l.connections >= l.options.maxConnections) {
         l.stats.refused++;
         this.ring.close(res, NO_SLOT);
+        if (refuseChannel.hasSubscribers) refuseChannel.publish({ driver: this.driverId, port: l.boundPort });
       } else {
         l.stats.accepted++;
         this.openConnection(l, res);
+        if (acceptChannel.hasSubscribers) acceptChannel.publish({ driver: this.driverId, port: l.boundPort, fd: res });
       }
     }
     if ((flags & CQE_F_MORE) !== 0) return;
