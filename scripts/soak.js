@@ -9,9 +9,9 @@
 // mean RSS is within 10% (or 8 MiB) of the middle third's and the peak fd count did not grow.
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const path = require('node:path');
 const { Runtime } = require('@gatio/core');
+const { freePort } = require('../benchmarks/lib/proc');
 
 const root = path.join(__dirname, '..');
 const argv = process.argv.slice(2);
@@ -29,13 +29,6 @@ const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/
 const fds = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Runs a command asynchronously (the task load keeps going), killed after `ms`. */
 function run(cmd, args, ms) {

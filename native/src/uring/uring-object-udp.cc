@@ -17,12 +17,7 @@ Napi::Value UringObject::UdpBind(const Napi::CallbackInfo& info) {
   const char* stage = "";
   int fd = BindUdp(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(),
                    &stage);
-  Napi::Array out = Napi::Array::New(env, 3);
-  out.Set(0u, Napi::Number::New(env, fd));
-  out.Set(1u, Napi::String::New(env, stage));
-  out.Set(2u, Napi::Number::New(env, fd >= 0 ? LocalPort(fd) : 0));
-  Track(fd);
-  return out;
+  return Opened(env, fd, stage);
 }
 
 // recvMsg(fd, id, bgid, nameLen): multishot; each buffer of group bgid receives

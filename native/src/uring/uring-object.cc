@@ -326,6 +326,12 @@ Napi::Value UringObject::Listen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* stage = "";
   int fd = ListenTcp(info[0].As<Napi::String>().Utf8Value(), Int(info, 1), Int(info, 2), &stage);
+  return Opened(env, fd, stage);
+}
+
+// [fd or -errno, the failing syscall, bound port] for a socket this ring now owns (closed by
+// the cleanup hook if JS never closes it).
+Napi::Value UringObject::Opened(Napi::Env env, int fd, const char* stage) {
   Napi::Array out = Napi::Array::New(env, 3);
   out.Set(0u, Napi::Number::New(env, fd));
   out.Set(1u, Napi::String::New(env, stage));

@@ -42,6 +42,7 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   // Called from the uv handles.
   void Pump(bool readable);
   bool CallBatch(unsigned n);
+  Napi::Value Opened(Napi::Env env, int fd, const char* stage);
 
  private:
   Napi::Value AddBufferGroup(const Napi::CallbackInfo& info);
