@@ -8,7 +8,7 @@
                 "src/uring/cancel.cc", "src/uring/timeout.cc", "src/uring/shutdown.cc",
                 "src/uring/socket.cc", "src/uring/uring-object.cc",
                 "src/uring/recvmsg-multishot.cc", "src/uring/sendmsg.cc", "src/uring/send-batch.cc",
-                "src/uring/uring-object-udp.cc"],
+                "src/uring/uring-object-udp.cc", "src/uring/uring-object-send.cc"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
     "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
     "cflags!": ["-fno-exceptions"],

@@ -51,7 +51,7 @@ if (!isRoot) console.log('net-security: credential test skipped: it needs root t
   }
 });
 
-test('receive buffers: each data() view holds only its own bytes; a view kept past data() aliases the ring, slice() does not', async () => {
+test('receive buffers: each data() view holds only its own bytes; a view kept past data() aliases the ring, a Buffer.from() copy does not', async () => {
   // One receive buffer: every recv of the port lands in it, so reuse is deterministic.
   const { rt, port } = await startServer({ handler: fixture('net-retain-handler.js'), options: { bufferCount: 1, bufferSize: 64 } });
   try {

@@ -2,7 +2,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { ask, backends, connect, freePort, readUntil, startServer as start, type Backend } from './net-helpers';
+import { ask, backends, connect, fixture, freePort, readUntil, sleep, startServer as start, type Backend } from './net-helpers';
 import { HAS_REUSE_PORT } from '@gatio/net';
 
 const sha = (b: Buffer) => createHash('sha1').update(b).digest('hex');
@@ -66,6 +66,67 @@ describe.each(backends)('%s back end', (backend: Backend) => {
         );
         expect(replies.filter(Boolean).length).toBe(1000);
         for (const s of sockets) s.destroy();
+      } finally {
+        await rt.close();
+      }
+    });
+  });
+
+  describe('write()', () => {
+    const writes = fixture('net-writes-handler.js');
+    const { SIZES } = require(writes) as { SIZES: number[] };
+
+    test('small writes are copied at once, large ones keep their place in order', async () => {
+      const { rt, port } = await startServer({ handler: writes });
+      try {
+        const s = await connect(port);
+        s.write('mix\n');
+        const { data, ended } = await readUntil(s, () => false, 15000);
+        const want = Buffer.concat([0, 1, 2].flatMap((round) => SIZES.map((size, j) => Buffer.alloc(size, (round * SIZES.length + j) & 255))));
+        expect(ended).toBe(true);
+        expect(data.length).toBe(want.length);
+        expect(sha(data)).toBe(sha(want));
+        s.destroy();
+      } finally {
+        await rt.close();
+      }
+    });
+
+    test('a slow reader: sends resume after partial sends, drain follows, nothing lost', async () => {
+      const { rt, port } = await startServer({ handler: writes, drivers: 1 });
+      try {
+        const n = 40000; // 4 MB in 100-byte writes: far more than the socket buffers hold
+        const sockets = await Promise.all([0, 1, 2].map(() => connect(port)));
+        for (const s of sockets) {
+          s.pause();
+          s.write(`flood ${n}\n`);
+        }
+        await sleep(300); // the server's sends fill the socket buffers and go partial
+        const results = await Promise.all(
+          sockets.map((s) => {
+            const r = readUntil(s, () => false, 20000);
+            s.resume();
+            return r;
+          }),
+        );
+        const want = Buffer.concat(Array.from({ length: n }, (_, i) => Buffer.alloc(100, i & 255)));
+        for (const { data, ended } of results) {
+          expect(ended).toBe(true);
+          expect(data.length).toBe(want.length);
+          expect(sha(data)).toBe(sha(want));
+        }
+        for (const s of sockets) s.destroy();
+        if (ioUring) {
+          // Every send block came back once the connections were gone.
+          const deadline = Date.now() + 5000;
+          let inUse = -1;
+          while (Date.now() < deadline) {
+            inUse = Number(/^gatio_net_send_blocks_in_use\{[^}]*\} (\d+)$/m.exec(await rt.metrics())?.[1]);
+            if (inUse === 0) break;
+            await sleep(50);
+          }
+          expect(inUse).toBe(0);
+        }
       } finally {
         await rt.close();
       }

@@ -26,7 +26,7 @@ module.exports = {
   },
   message(socket, bytes) {
     // No copy: decode straight from the receive buffer (valid during this call only).
-    addPacket(window, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+    addPacket(window, bytes.toString('utf8'));
   },
   error(socket, err) {
     console.error(`statsd: ${err.message}`);

@@ -24,6 +24,8 @@ export const RECVMSG_OUT_SIZE = 16;
 /** Bytes per sendMsgs() record header: len u32, family u16, port u16, 16 address bytes. */
 export const SEND_RECORD_HEADER = 24;
 export const EVENT_STRIDE = 4;
+/** Int32s per record of the table `sendQueued` reads: fd, id, slab, offset, length. */
+export const SEND_RECORD_INTS = 5;
 
 /** IORING_CQE_F_BUFFER: the CQE consumed a provided buffer, id in flags >>> 16. */
 export const CQE_F_BUFFER = 1;
@@ -57,6 +59,13 @@ export interface Uring {
   recv(fd: number, id: number, bgid: number): number;
   /** `bytes` must stay referenced until the send's completion. */
   send(fd: number, id: number, bytes: Uint8Array, offset: number, length: number): number;
+  /** Registers send slab `index` (appended in order, 0 first); referenced until destroy(). */
+  addSendSlab(index: number, memory: ArrayBuffer): number;
+  /** The table sendQueued reads: SEND_RECORD_INTS ints per send (fd, id, slab, offset, length). */
+  setSendTable(table: Int32Array): void;
+  /** Queues records 0..count-1 as SEND requests: how many were queued (fewer when the SQ stayed
+   * full, or up to a record outside its slab), or -errno when none was. */
+  sendQueued(count: number): number;
   close(fd: number, id: number): number;
   shutdown(fd: number, id: number, how: number): number;
   cancel(targetOp: number, targetId: number, id: number): number;

@@ -77,6 +77,9 @@ Napi::Function UringObject::Define(Napi::Env env) {
                          InstanceMethod("udpBind", &UringObject::UdpBind),
                          InstanceMethod("recvMsg", &UringObject::RecvMsg),
                          InstanceMethod("sendMsgs", &UringObject::SendMsgs),
+                         InstanceMethod("addSendSlab", &UringObject::AddSendSlab),
+                         InstanceMethod("setSendTable", &UringObject::SetSendTable),
+                         InstanceMethod("sendQueued", &UringObject::SendQueued),
                      });
 }
 

@@ -64,6 +64,10 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   Napi::Value UdpBind(const Napi::CallbackInfo& info);
   Napi::Value RecvMsg(const Napi::CallbackInfo& info);
   Napi::Value SendMsgs(const Napi::CallbackInfo& info);
+  // Batched sends from registered slabs (uring-object-send.cc)
+  Napi::Value AddSendSlab(const Napi::CallbackInfo& info);
+  Napi::Value SetSendTable(const Napi::CallbackInfo& info);
+  Napi::Value SendQueued(const Napi::CallbackInfo& info);
 
   static void CleanupHook(void* arg);
   void Teardown();
@@ -84,6 +88,15 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   // Node-based: the msghdr of a multishot recvmsg stays put until the kernel copied it.
   std::map<uint32_t, msghdr> recvmsg_hdrs_;
   SendBatches send_batches_;
+  struct SendSlab {
+    uint8_t* data;
+    size_t length;
+  };
+  std::vector<SendSlab> send_slabs_;
+  std::vector<Napi::Reference<Napi::ArrayBuffer>> send_slab_refs_;
+  Napi::Reference<Napi::Int32Array> send_table_ref_;
+  const int32_t* send_table_ = nullptr;
+  size_t send_table_records_ = 0;
   // Node-based: a timespec's address stays valid until the SQE naming it is submitted.
   std::map<uint32_t, __kernel_timespec> timespecs_;
   Napi::FunctionReference callback_;

@@ -53,6 +53,7 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
     udp_truncated_total: 0,
     udp_rearms_total: 0,
     cq_overflows_total: 0,
+    send_blocks_in_use: 0,
   };
   const all = [net, libuv].filter((x) => x !== null);
   for (const n of all) {
@@ -75,6 +76,7 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
     out.udp_rearms_total += u.stats.rearms;
     out.recv_enobufs_total += u.stats.enobufs;
   }
+  if (net !== null) out.send_blocks_in_use = net.blocks.inUse;
   return out;
 }
 

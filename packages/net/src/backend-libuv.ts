@@ -14,6 +14,7 @@ import * as net from 'node:net';
 import { listenError } from '@gatio/native';
 import type { NormalizedOptions, NormalizedTcpPort, NormalizedUdpPort, PortReport } from './config';
 import { ConnectionError, DatagramSendError, IdleTimeoutError } from './errors';
+import { COPY_LIMIT } from './connection';
 import type { Handler } from './listener';
 import type { UdpHandler } from './udp-socket';
 
@@ -71,7 +72,9 @@ export class LibuvConnection {
   }
   write(bytes: Uint8Array | string): boolean {
     if (!this.socket.writable) return false;
-    this.socket.write(bytes);
+    // Same contract as the io_uring back end: chunks up to COPY_LIMIT are copied at once (node:net
+    // would keep a reference until the bytes are out).
+    this.socket.write(typeof bytes !== 'string' && bytes.byteLength <= COPY_LIMIT ? Buffer.from(bytes) : bytes);
     if (this.socket.writableLength >= this.listener.options.highWaterMark) {
       this.needDrain = true;
       return false;

@@ -10,6 +10,10 @@
  *            is closed through the ring and handler.close(conn, err) runs; the slot is reused
  */
 import type { DriverNet, Listener } from './driver-net';
+import { BLOCK_SIZE } from './send-blocks';
+
+/** Chunks up to this size are copied by write(); larger ones are sent from place. */
+export const COPY_LIMIT = 65536;
 
 export type State = 'open' | 'ending' | 'closing' | 'closed';
 
@@ -25,10 +29,21 @@ export class Connection {
 
   /** @internal */ state: State = 'open';
   /** @internal */ recvArmed = false;
-  /** @internal */ queue: Uint8Array[] = [];
-  /** @internal */ queued = 0;
-  /** @internal */ inflight: Uint8Array | null = null;
+  /** @internal Chunks waiting behind a large write, in order (while non-empty, `out` is empty). */
+  queue: Uint8Array[] = [];
+  /** @internal Bytes written and not yet sent. */
+  queued = 0;
+  /** @internal Small writes copied so far this turn: a send block, or a Buffer once past one. */
+  out: Buffer | null = null;
+  /** @internal */ outLen = 0;
+  /** @internal The send block `out` is, or -1. */
+  outBlock = -1;
+  /** @internal The bytes of the send in flight: inflight[0, inflightLen), sent up to inflightOffset. */
+  inflight: Uint8Array | null = null;
+  /** @internal */ inflightLen = 0;
   /** @internal */ inflightOffset = 0;
+  /** @internal The send block `inflight` is, or -1: released when the send completes. */
+  inflightBlock = -1;
   /** @internal */ shutdownPending = false;
   /** @internal */ shutdownSent = false;
   /** @internal */ needDrain = false;
@@ -74,22 +89,86 @@ export class Connection {
   /**
    * Queues bytes; they go out as one send per connection at the end of this turn. Returns false
    * once highWaterMark bytes are queued (keep writing if you must; a drain callback follows).
-   * Do not modify `bytes` after the call: it is sent from place (views of a receive buffer are
-   * copied automatically, since that buffer goes back to the ring).
+   * Chunks up to COPY_LIMIT (64 KiB) are copied at once, so the caller may reuse its buffer
+   * right after the call. Larger ones are sent from place: do not modify them afterwards (views of
+   * a receive buffer are copied, since that buffer goes back to the ring).
    */
   write(bytes: Uint8Array | string): boolean {
     if (this.state !== 'open') return false;
-    let chunk: Uint8Array = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
-    if (chunk.byteLength === 0) return this.queued < this.listener.options.highWaterMark;
-    if (chunk.buffer === this.listener.memory) chunk = chunk.slice();
-    this.queue.push(chunk);
-    this.queued += chunk.byteLength;
+    const chunk: Uint8Array = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    const n = chunk.byteLength;
+    if (n === 0) return this.queued < this.listener.options.highWaterMark;
+    if (n <= COPY_LIMIT && this.queue.length === 0) this.append(chunk, n);
+    else this.enqueue(chunk, n);
+    this.queued += n;
     this.net.markDirty(this);
     if (this.queued >= this.listener.options.highWaterMark) {
       this.needDrain = true;
       return false;
     }
     return true;
+  }
+
+  /** Copies a small chunk after the bytes written so far this turn. */
+  private append(chunk: Uint8Array, n: number): void {
+    let out = this.out;
+    if (out === null) {
+      if (n <= BLOCK_SIZE) {
+        this.outBlock = this.net.blocks.alloc();
+        out = this.net.blocks.views[this.outBlock];
+      } else {
+        out = Buffer.allocUnsafeSlow(2 * n);
+      }
+      this.out = out;
+    } else if (this.outLen + n > out.length) {
+      // Past the block (or buffer): move to a Buffer twice as large, giving the block back.
+      const grown = Buffer.allocUnsafeSlow(Math.max(2 * out.length, this.outLen + n));
+      out.copy(grown, 0, 0, this.outLen);
+      if (this.outBlock >= 0) {
+        this.net.blocks.release(this.outBlock);
+        this.outBlock = -1;
+      }
+      out = this.out = grown;
+    }
+    out.set(chunk, this.outLen);
+    this.outLen += n;
+  }
+
+  /** A large chunk (or any chunk behind one) goes to the queue, after the copied bytes. */
+  private enqueue(chunk: Uint8Array, n: number): void {
+    if (this.outLen > 0) this.queue.push(this.takeOut());
+    // Uint8Array#slice copies (Buffer#slice would only make a view).
+    if (n <= COPY_LIMIT || chunk.buffer === this.listener.memory) chunk = Uint8Array.prototype.slice.call(chunk);
+    this.queue.push(chunk);
+  }
+
+  /** The copied bytes as a chunk of their own, leaving `out` empty (and its block released). */
+  private takeOut(): Uint8Array {
+    const out = this.out as Buffer;
+    let bytes: Uint8Array = out.subarray(0, this.outLen);
+    if (this.outBlock >= 0) {
+      bytes = Buffer.from(bytes);
+      this.net.blocks.release(this.outBlock);
+    }
+    this.out = null;
+    this.outLen = 0;
+    this.outBlock = -1;
+    return bytes;
+  }
+
+  /** @internal Drops unsent bytes (destroy). The send in flight keeps its block until it ends. */
+  dropPending(): void {
+    this.queue = [];
+    this.queued = 0;
+    if (this.outBlock >= 0) this.net.blocks.release(this.outBlock);
+    this.out = null;
+    this.outLen = 0;
+    this.outBlock = -1;
+  }
+
+  /** @internal Bytes waiting for a send (not counting the one in flight). */
+  get hasPending(): boolean {
+    return this.outLen > 0 || this.queue.length > 0;
   }
 
   /** Flushes queued writes, then sends FIN and closes. The optional bytes are written first. */
@@ -107,8 +186,7 @@ export class Connection {
     if (this.state === 'closing' || this.state === 'closed') return;
     if (err !== undefined && this.error === undefined) this.error = err;
     this.state = 'closing';
-    this.queue = [];
-    this.queued = 0;
+    this.dropPending();
     this.net.cancelRecv(this);
     this.net.shutdown(this, 2);
     this.net.maybeClose(this);

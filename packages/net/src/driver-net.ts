@@ -36,6 +36,7 @@ import { Connection } from './connection';
 import { Listener, type Handler } from './listener';
 import { ConnectionError, IdleTimeoutError } from './errors';
 import { closeDriver, NO_SLOT } from './driver-close';
+import { SendBlocks } from './send-blocks';
 import { checkCredentials, readCredentials, type Credentials } from './guards';
 export { Listener, type Handler } from './listener';
 import { STAGING_BITS, UdpSocket, type UdpHandler, type UdpHost } from './udp-socket';
@@ -49,6 +50,8 @@ const CHECK_IDLE_MS = 4000;
 
 export class DriverNet implements UdpHost {
   readonly ring: Uring;
+  /** @internal Where small writes wait for their send (send-blocks.ts). */
+  readonly blocks: SendBlocks;
   readonly listeners: Listener[] = [];
   /** UDP sockets (udp-socket.ts); their events are dispatched here, the ring being shared. */
   readonly udp: UdpSocket[] = [];
@@ -85,6 +88,7 @@ export class DriverNet implements UdpHost {
   ) {
     this.credentials = readCredentials();
     this.ring = createUring(ringEntries, (n) => this.onEvents(n));
+    this.blocks = new SendBlocks(this.ring);
   }
 
   get connections(): number {
@@ -254,7 +258,7 @@ export class DriverNet implements UdpHost {
         conn.lastActive = this.now;
         const l = conn.listener;
         // Valid only during this call: native code recycles the buffer when the batch returns.
-        const view = new Uint8Array(l.memory, (flags >>> CQE_BUFFER_SHIFT) * l.options.bufferSize, res);
+        const view = Buffer.from(l.memory, (flags >>> CQE_BUFFER_SHIFT) * l.options.bufferSize, res);
         try {
           l.handler.data(conn, view);
         } catch (err) {
@@ -291,21 +295,21 @@ export class DriverNet implements UdpHost {
     const conn = this.slots[slot];
     if (conn === undefined || conn.inflight === null) return;
     if (res < 0) {
-      conn.inflight = null;
+      this.sendDone(conn);
       conn.destroy(new ConnectionError(`send failed: ${errnoName(-res)}`, -res, 'send'));
       return this.maybeClose(conn);
     }
     conn.lastActive = this.now;
     conn.inflightOffset += res;
     if (conn.state !== 'closing') conn.queued -= res;
-    const rest = conn.inflight.byteLength - conn.inflightOffset;
+    const rest = conn.inflightLen - conn.inflightOffset;
     if (rest > 0 && conn.state !== 'closing') {
       // Partial send (socket buffer full): resume from where the kernel stopped.
       this.ring.send(conn.fd, slot, conn.inflight, conn.inflightOffset, rest);
       return;
     }
-    conn.inflight = null;
-    if (conn.queue.length > 0 || conn.shutdownPending) this.markDirty(conn);
+    this.sendDone(conn);
+    if (conn.hasPending || conn.shutdownPending) this.markDirty(conn);
     if (conn.needDrain && conn.queued < conn.listener.options.highWaterMark && conn.state === 'open') {
       conn.needDrain = false;
       const h = conn.listener.handler;
@@ -317,6 +321,13 @@ export class DriverNet implements UdpHost {
       }
     }
     this.maybeClose(conn);
+  }
+
+  /** The send in flight is over: its block (if it used one) is free again. */
+  private sendDone(conn: Connection): void {
+    if (conn.inflightBlock >= 0) this.blocks.release(conn.inflightBlock);
+    conn.inflightBlock = -1;
+    conn.inflight = null;
   }
 
   private onShutdown(slot: number): void {
@@ -397,7 +408,10 @@ export class DriverNet implements UdpHost {
     }
   }
 
-  /** Sends what each dirty connection queued: one send per connection (coalesced). */
+  /**
+   * Sends what each dirty connection queued, one send per connection (coalesced): the bytes of
+   * a send block are listed and queued together (one native call), others are sent on their own.
+   */
   /** @internal */
   flush(): void {
     const dirty = this.dirty;
@@ -406,20 +420,34 @@ export class DriverNet implements UdpHost {
       conn.dirty = false;
       if (conn.state === 'closing' || conn.state === 'closed' || conn.inflight !== null) continue;
       if (conn.queue.length > 0) {
-        const chunk = conn.queue.length === 1 ? conn.queue[0] : Buffer.concat(conn.queue, conn.queued);
+        const chunk = conn.queue.length === 1 ? conn.queue[0] : Buffer.concat(conn.queue);
         conn.queue = [];
-        conn.inflight = chunk;
+        this.sendNow(conn, chunk, chunk.byteLength);
+      } else if (conn.outLen > 0) {
+        const out = conn.out as Buffer;
+        const len = conn.outLen;
+        const block = conn.outBlock;
+        conn.out = null;
+        conn.outLen = 0;
+        conn.outBlock = -1;
+        if (block < 0) {
+          this.sendNow(conn, out, len);
+          continue;
+        }
+        conn.inflight = out;
+        conn.inflightLen = len;
         conn.inflightOffset = 0;
-        const r = this.ring.send(conn.fd, conn.slot, chunk, 0, chunk.byteLength);
-        if (r < 0) {
-          conn.inflight = null;
-          conn.destroy(new ConnectionError(`send could not be queued: ${errnoName(-r)}`, -r, 'send'));
+        conn.inflightBlock = block;
+        if (!this.blocks.list(conn.fd, conn.slot, block, len)) {
+          this.submitSends();
+          this.blocks.list(conn.fd, conn.slot, block, len);
         }
       } else if (conn.shutdownPending) {
         conn.shutdownPending = false;
         this.shutdown(conn, SHUT_WR);
       }
     }
+    this.submitSends();
     const rearm = this.rearm;
     this.rearm = [];
     for (const conn of rearm) if (conn.state === 'open' && !conn.recvArmed) this.armRecv(conn);
@@ -433,6 +461,32 @@ export class DriverNet implements UdpHost {
       const udp = this.udpRearm;
       this.udpRearm = [];
       for (const s of udp) s.armRecv();
+    }
+  }
+
+  /** Sends bytes[0, length) on their own (not from a send block). */
+  private sendNow(conn: Connection, bytes: Uint8Array, length: number): void {
+    conn.inflight = bytes;
+    conn.inflightLen = length;
+    conn.inflightOffset = 0;
+    const r = this.ring.send(conn.fd, conn.slot, bytes, 0, length);
+    if (r < 0) {
+      conn.inflight = null;
+      conn.destroy(new ConnectionError(`send could not be queued: ${errnoName(-r)}`, -r, 'send'));
+    }
+  }
+
+  /** Queues the listed block sends; a connection whose send could not be queued is destroyed. */
+  private submitSends(): void {
+    const n = this.blocks.pending;
+    if (n === 0) return;
+    const r = this.blocks.submit();
+    for (let i = Math.max(r, 0); i < n; i++) {
+      const conn = this.slots[this.blocks.idAt(i)];
+      if (conn === undefined || conn.inflightBlock < 0) continue;
+      this.sendDone(conn);
+      const errno = r < 0 ? -r : E.EBUSY;
+      conn.destroy(new ConnectionError(`send could not be queued: ${errnoName(errno)}`, errno, 'send'));
     }
   }
 
@@ -451,7 +505,7 @@ export class DriverNet implements UdpHost {
   maybeClose(conn: Connection): void {
     if (conn.state === 'open' || conn.state === 'closed') return;
     if (conn.recvArmed || conn.inflight !== null || conn.shutdownSent) return;
-    if (conn.state === 'ending' && (conn.queue.length > 0 || conn.shutdownPending)) return;
+    if (conn.state === 'ending' && (conn.hasPending || conn.shutdownPending)) return;
     conn.state = 'closed';
     this.ring.close(conn.fd, conn.slot);
   }

@@ -7,7 +7,9 @@ import type { NormalizedOptions, NormalizedTcpPort, PortReport } from './config'
 
 export interface Handler {
   open?(conn: Connection): void;
-  data(conn: Connection, bytes: Uint8Array): void;
+  /** `bytes`: a Buffer view of a receive buffer, valid only during the call (`Buffer.from(bytes)` to
+   * keep; Buffer#slice and subarray are views). */
+  data(conn: Connection, bytes: Buffer): void;
   close?(conn: Connection, err?: Error): void;
   drain?(conn: Connection): void;
   /** The peer half-closed (EOF). Without it the connection ends once its writes are flushed. */

@@ -27,8 +27,8 @@ export type { UdpRemote } from './udp-address';
 
 export interface UdpHandler {
   open?(socket: UdpSocket): void;
-  /** `bytes` is valid only during the call: `bytes.slice()` to keep it. */
-  message(socket: UdpSocket, bytes: Uint8Array, remote: UdpRemote): void;
+  /** `bytes`: a Buffer view valid only during the call: `Buffer.from(bytes)` to keep it. */
+  message(socket: UdpSocket, bytes: Buffer, remote: UdpRemote): void;
   close?(socket: UdpSocket): void;
   /** DatagramTruncatedError, DatagramSendError, or what message() threw. */
   error?(socket: UdpSocket, err: Error): void;
@@ -248,7 +248,7 @@ export class UdpSocket {
       return;
     }
     try {
-      this.handler.message(this, new Uint8Array(this.memory, base + PAYLOAD_OFFSET, got), remote);
+      this.handler.message(this, Buffer.from(this.memory, base + PAYLOAD_OFFSET, got), remote);
     } catch (err) {
       this.reportError(err as Error);
     }
