@@ -1,57 +1,50 @@
 'use strict';
-// Competitor: a node:net RESP server (PING, SET, GET, CONFIG) with the same parser shape as
-// examples/resp, so the comparison measures the I/O path. `node node-resp.js PORT`
+// Competitor: a node:net RESP server running the same protocol code as examples/resp (parser,
+// commands and reply encoding from examples/resp/protocol.js), so the comparison measures the I/O
+// path. It has one thread, so every key lives in its one local Map. `node node-resp.js PORT`
 const net = require('node:net');
-const store = new Map();
-const PONG = Buffer.from('+PONG\r\n');
-const OK = Buffer.from('+OK\r\n');
-const NIL = Buffer.from('$-1\r\n');
-const CRLF = Buffer.from('\r\n');
-const bulk = (b) => Buffer.concat([Buffer.from(`$${b.length}\r\n`), b, CRLF]);
+const { Parser, ProtocolError, Replies, limits, execute, QUIT, OK } = require('../../examples/resp/protocol');
+const { apply } = require('../../examples/resp/store');
 
-function handle(args) {
-  const name = args[0].toString('latin1').toLowerCase();
-  if (name === 'ping') return PONG;
-  if (name === 'set') return store.set(args[1].toString('latin1'), Buffer.from(args[2])), OK;
-  if (name === 'get') {
-    const v = store.get(args[1].toString('latin1'));
-    return v === undefined ? NIL : bulk(v);
-  }
-  if (name === 'config') return Buffer.concat([Buffer.from('*2\r\n'), bulk(args[2] ?? Buffer.alloc(0)), Buffer.from('$0\r\n\r\n')]);
-  return Buffer.from(`-ERR unknown command '${name}'\r\n`);
-}
+const parser = new Parser();
+const out = new Replies();
+const FLUSH_BYTES = 1 << 16; // as in examples/resp/handler.js
+
+// socket.write keeps a reference to the bytes it is given, like conn.write: copy them out.
+const emit = (sock) => sock.write(out.take());
+const keyOp = (_ctx, op, key, value) => apply(op, key, value);
+const errorLine = (msg) => Buffer.from(`-${msg}\r\n`);
 
 net
   .createServer({ noDelay: true }, (sock) => {
     let pending = null;
+    let quit = false;
     sock.on('data', (chunk) => {
-      const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
-      let pos = 0;
-      const out = [];
-      for (;;) {
-        if (pos >= buf.length || buf[pos] !== 42) break;
-        const start = pos;
-        let e = buf.indexOf(CRLF, pos);
-        if (e < 0) break;
-        const n = Number(buf.latin1Slice(pos + 1, e));
-        pos = e + 2;
-        const args = [];
-        for (let i = 0; i < n; i++) {
-          e = buf.indexOf(CRLF, pos);
-          if (e < 0) break;
-          const len = Number(buf.latin1Slice(pos + 1, e));
-          if (e + 4 + len > buf.length) break;
-          args.push(buf.subarray(e + 2, e + 2 + len));
-          pos = e + 4 + len;
-        }
-        if (args.length < n) {
-          pos = start;
-          break;
-        }
-        out.push(handle(args));
+      if (quit) return;
+      const src = pending === null ? chunk : Buffer.concat([pending, chunk]);
+      let used;
+      try {
+        used = parser.parse(src);
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        return void sock.end(errorLine(e.message));
       }
-      pending = pos < buf.length ? Buffer.from(buf.subarray(pos)) : null;
-      if (out.length) sock.write(out.length === 1 ? out[0] : Buffer.concat(out));
+      if (src.length - used > limits.MAX_PENDING_BYTES) return void sock.end(errorLine('ERR Protocol error: request too large'));
+      // The incomplete tail as a small copy, as in handler.js (Buffer#slice would be a view
+      // keeping the whole chunk).
+      pending = used < src.length ? Uint8Array.prototype.slice.call(src, used) : null;
+      out.n = 0;
+      for (let c = 0; c < parser.count; c++) {
+        // The keys are all local, so a command answers at once (DONE) or is QUIT.
+        if (execute(src, parser, c, out, keyOp, null) === QUIT) {
+          quit = true;
+          out.raw(OK);
+          emit(sock);
+          return void sock.end();
+        }
+        if (out.n >= FLUSH_BYTES) emit(sock);
+      }
+      if (out.n > 0) emit(sock);
     });
     sock.on('error', () => {});
   })

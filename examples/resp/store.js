@@ -10,8 +10,9 @@ function ownerOf(key, drivers) {
   return (h >>> 0) % drivers;
 }
 
-// One operation on a key this driver owns. Values are Buffers; INCR errors come back as strings
-// starting with '-' (a RESP error line).
+// One operation on a key this driver owns. Values are Uint8Arrays (Buffers when they came from
+// another driver) that are never changed in place. INCR errors come back as strings starting
+// with '-' (a RESP error line).
 function apply(op, key, value) {
   switch (op) {
     case 'get':
@@ -25,8 +26,9 @@ function apply(op, key, value) {
       return store.has(key) ? 1 : 0;
     case 'incr': {
       const cur = store.get(key);
-      const n = cur === undefined ? 0 : Number(cur.toString('latin1'));
-      if (!Number.isSafeInteger(n) || (cur !== undefined && !/^-?\d+$/.test(cur.toString('latin1')))) {
+      const text = cur === undefined ? '0' : Buffer.prototype.latin1Slice.call(cur, 0, cur.length);
+      const n = Number(text);
+      if (!Number.isSafeInteger(n) || !/^-?\d+$/.test(text)) {
         return '-ERR value is not an integer or out of range';
       }
       store.set(key, Buffer.from(String(n + 1)));
