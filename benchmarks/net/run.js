@@ -1,5 +1,5 @@
 'use strict';
-// `npm run bench:net [-- --json] [-- --quick]`: Gatio's TCP servers against node:net, node:http
+// `npm run bench:net [-- --json] [-- --quick] [-- --only resp|http|echo]`: Gatio's TCP servers against node:net, node:http
 // and redis-server (when installed). Server pinned to CPU 0 (one driver), load generator pinned to
 // CPU 1 (taskset). On 2 cores the load generator saturates first, so besides requests/s each
 // case reports the server's CPU time per request: utime+stime from /proc/<pid>/stat (all of the
@@ -11,6 +11,9 @@ const { TICK_US, cpuUs, freePort, has } = require('../lib/proc');
 const root = path.join(__dirname, '..', '..');
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
+// `--only resp|http|echo` (repeatable): run just those suites.
+const only = process.argv.flatMap((a, i) => (a === '--only' ? [process.argv[i + 1]] : []));
+const wanted = (kind) => only.length === 0 || only.includes(kind);
 const log = (...a) => (json ? console.error(...a) : console.log(...a));
 
 
@@ -123,11 +126,13 @@ async function main() {
   if (!has('taskset')) throw new Error('taskset (util-linux) is needed to pin server and load generator');
   const results = [];
   const skipped = [];
-  if (has('redis-benchmark')) for (const s of servers.resp) results.push(...(await measure('resp', ...s, respRuns())));
+  if (!wanted('resp')) skipped.push('resp: not asked for (--only)');
+  else if (has('redis-benchmark')) for (const s of servers.resp) results.push(...(await measure('resp', ...s, respRuns())));
   else skipped.push('resp: redis-benchmark not installed (apt-get install redis-tools)');
-  if (has('wrk')) for (const s of servers.http) results.push(...(await measure('http', ...s, httpRuns())));
+  if (!wanted('http')) skipped.push('http: not asked for (--only)');
+  else if (has('wrk')) for (const s of servers.http) results.push(...(await measure('http', ...s, httpRuns())));
   else skipped.push('http: wrk not installed (apt-get install wrk)');
-  for (const s of servers.echo) results.push(...(await measure('echo', ...s, echoRuns())));
+  if (wanted('echo')) for (const s of servers.echo) results.push(...(await measure('echo', ...s, echoRuns())));
 
   // Ratios: Gatio vs each competitor, per case. cpu < 1 and rps > 1 favour Gatio.
   const summary = [];

@@ -20,12 +20,17 @@ const FLUSH_BYTES = 1 << 16;
 
 /**
  * Sends out.buf[0, out.n) and empties the scratch. This is the only place where replies leave it.
- * CONTRACT: conn.write sends the bytes it is given from place, later, so they are copied into a
- * fresh array here. Once conn.write copies small chunks itself, this can pass
- * out.buf.subarray(0, out.n) instead.
+ * conn.write copies chunks up to 64 KiB at once, so the scratch is reused right away; a larger
+ * one (a reply with a big value) would be sent from place, later, so it gets a copy of its own.
  */
+const WRITE_COPIES = 65536;
 function emit(conn) {
-  conn.write(out.take());
+  if (out.n <= WRITE_COPIES) {
+    conn.write(out.buf.subarray(0, out.n));
+    out.n = 0;
+  } else {
+    conn.write(out.take());
+  }
 }
 
 /** keyOp for protocol.execute: the key's owner driver runs it, this one if it owns the key. */

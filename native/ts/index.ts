@@ -16,5 +16,30 @@ export {
   formatCpus,
 } from './errors';
 export { addonPath } from './binding';
-export * from './uring';
+// The ring's constants are copied into plain properties: `export ... from` compiles to a getter
+// per name, and the drivers read these in their per-completion loops.
+import * as uring from './uring';
+export const {
+  OP_ACCEPT,
+  OP_RECV,
+  OP_SEND,
+  OP_CLOSE,
+  OP_CANCEL,
+  OP_TIMEOUT,
+  OP_SHUTDOWN,
+  OP_RECVMSG,
+  OP_SENDMSG,
+  RECVMSG_OUT_SIZE,
+  SEND_RECORD_HEADER,
+  EVENT_STRIDE,
+  SEND_RECORD_INTS,
+  CQE_F_BUFFER,
+  CQE_F_MORE,
+  CQE_BUFFER_SHIFT,
+  SHUT_RD,
+  SHUT_WR,
+  SHUT_RDWR,
+} = uring;
+export { createUring } from './uring';
+export type { Uring, UringInfo } from './uring';
 export * from './net-errors';

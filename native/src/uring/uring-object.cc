@@ -259,42 +259,74 @@ void UringObject::Pump(bool readable) {
   if (!readable && ring_.pending() == 0 && !ring_.cq_ready()) return;
   in_pump_ = true;
   Napi::HandleScope scope(env_);
-  // Bounded: if completions keep coming, the fd stays readable and the loop comes back to us
-  // after running its other handles.
-  for (int round = 0; round < 8 && ring_.open(); round++) {
+  // Enter the kernel when woken (to run the deferred task work that signalled the eventfd) or
+  // when SQEs wait; after a batch, always once more: one io_uring_enter runs a bounded number of
+  // deferred completions (about 20 here) and the rest signal nothing new, so the pump only stops
+  // once an enter with nothing to submit brings no completion.
+  bool enter = readable || ring_.pending() > 0;
+  for (int round = 0;; round++) {
     if (ring_.cq_overflowed()) cq_overflows_++;
-    if (round > 0 || readable || ring_.pending() > 0) {
+    if (enter) {
       int r = ring_.Submit();
       submits_++;
       if (r < 0) last_submit_error_ = r;
     }
     unsigned n = Reap();
-    if (n == 0) {
-      if (ring_.pending() == 0) break;
-      continue;
-    }
-    batches_++;
-    completions_ += n;
-    if (!CallBatch(n)) {
-      // The thread is being torn down (process.exit or worker.terminate() during the batch):
-      // no further N-API call may run here; the env cleanup hook closes the ring and sockets.
-      in_pump_ = false;
-      return;
-    }
-    // The batch's views into recv buffers are dead now: give the buffers back.
-    if (!recycle_.empty()) {
-      for (size_t i = 0; i < recycle_.size(); i++) {
-        BufRing* g = Group(recycle_group_[i]);
-        if (g != nullptr) g->Recycle(recycle_[i]);
+    if (n == 0 && enter && ring_.pending() == 0) break;  // drained
+    if (n > 0) {
+      batches_++;
+      completions_ += n;
+      if (!CallBatch(n)) {
+        // The thread is being torn down (process.exit or worker.terminate() during the batch):
+        // no further N-API call may run here; the env cleanup hook closes the ring and sockets.
+        in_pump_ = false;
+        return;
       }
-      for (auto& g : groups_) {
-        if (g) g->Commit();
-      }
-      recycle_.clear();
-      recycle_group_.clear();
+      // The batch's views into recv buffers are dead now: give the buffers back.
+      RecycleBuffers();
     }
+    if (!ring_.open()) break;
+    if (round == 7) {
+      // Bounded: let the loop run its other handles, and come back (the eventfd says so).
+      Notify();
+      break;
+    }
+    // Completions that our own submissions posted signal the eventfd too. Before an enter that
+    // only checks for more, clear it, so that they do not wake the loop again for nothing (what
+    // arrives after the read signals it again, and the enter below runs what came before).
+    if (ring_.pending() == 0) ClearNotification();
+    enter = true;
   }
   in_pump_ = false;
+}
+
+void UringObject::RecycleBuffers() {
+  if (recycle_.empty()) return;
+  for (size_t i = 0; i < recycle_.size(); i++) {
+    BufRing* g = Group(recycle_group_[i]);
+    if (g != nullptr) g->Recycle(recycle_[i]);
+  }
+  for (auto& g : groups_) {
+    if (g) g->Commit();
+  }
+  recycle_.clear();
+  recycle_group_.clear();
+}
+
+void UringObject::ClearNotification() {
+  if (handles_ == nullptr) return;
+  uint64_t value;
+  if (read(handles_->eventfd, &value, sizeof(value)) < 0) {
+    // EAGAIN: it was clear.
+  }
+}
+
+void UringObject::Notify() {
+  if (handles_ == nullptr) return;
+  uint64_t one = 1;
+  if (write(handles_->eventfd, &one, sizeof(one)) < 0) {
+    // EAGAIN only at a counter of 2^64-2: it is readable anyway.
+  }
 }
 
 // addBufferGroup(bgid, arrayBuffer, size, count): registers a provided buffer ring whose buffers

@@ -74,6 +74,10 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   void Track(int fd);
   void Untrack(int fd);
   unsigned Reap();
+  void RecycleBuffers();
+  // The registered eventfd: cleared before a checking enter, set to come back to the pump later.
+  void ClearNotification();
+  void Notify();
   BufRing* Group(unsigned bgid);
 
   Napi::Env env_;
