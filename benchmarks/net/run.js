@@ -3,7 +3,9 @@
 // and redis-server (when installed). Server pinned to CPU 0 (one driver), load generator pinned to
 // CPU 1 (taskset). On 2 cores the load generator saturates first, so besides requests/s each
 // case reports the server's CPU time per request: utime+stime from /proc/<pid>/stat (all of the
-// server's threads) over the run, divided by the requests served.
+// server's threads) over the run, divided by the requests served. Every server of a suite runs at
+// once; after a warm-up each case is measured in rounds where the servers take turns, and the
+// median of the rounds is reported (3 rounds, 1 with --quick).
 const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { TICK_US, cpuUs, freePort, has } = require('../lib/proc');
@@ -68,20 +70,51 @@ const respTests = [
   ['get', 'get'],
 ];
 
-async function measure(kind, name, argvOf, ready, runs) {
-  const port = String(await freePort());
-  const server = await startServer(argvOf(port), ready);
+// An unmeasured run per server first, so every server is compared warm (JIT-compiled, heap
+// grown): a cold Node server spends its first tens of thousands of requests compiling.
+const warmUps = {
+  resp: (port) => {
+    load(['redis-benchmark', '-p', port, '-t', 'ping,set,get', '-c', '50', '-n', '20000', '-q']);
+    load(['redis-benchmark', '-p', port, '-t', 'ping,set,get', '-c', '50', '-n', '100000', '-P', '16', '-q']);
+  },
+  http: (port) => load(['wrk', '-t1', '-c64', '-d1s', `http://127.0.0.1:${port}/`]),
+  echo: (port) => load(['node', path.join(__dirname, 'echo-client.js'), port, '64', '64', '1']),
+};
+
+// Rounds per case: the servers take turns within each round, and the median counts. This VM's
+// speed drifts over minutes (other tenants), so back-to-back turns compare like with like.
+const ROUNDS = quick ? 1 : 3;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Starts every server of a suite at once (each idles on CPU 0 while the others are measured). */
+async function measure(kind, list, runs) {
+  const servers = [];
   const out = [];
   try {
+    for (const [name, argvOf, ready] of list) {
+      const port = String(await freePort());
+      servers.push({ name, port, proc: await startServer(argvOf(port), ready) });
+    }
+    for (const s of servers) warmUps[kind](s.port);
     for (const run of runs) {
-      const before = cpuUs(server.pid);
-      const { requests, rps } = run(port);
-      const cpu = cpuUs(server.pid) - before;
-      out.push({ case: run.label, server: name, rps: Math.round(rps), cpuUsPerReq: +(cpu / requests).toFixed(2), requests });
-      log(`  ${run.label.padEnd(22)} ${name.padEnd(14)} ${String(Math.round(rps)).padStart(8)} req/s  ${(cpu / requests).toFixed(2).padStart(6)} us CPU/req`);
+      const seen = new Map(servers.map((s) => [s.name, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const s of servers) {
+          const before = cpuUs(s.proc.pid);
+          const { requests, rps } = run(s.port);
+          seen.get(s.name).push({ rps, cpu: (cpuUs(s.proc.pid) - before) / requests, requests });
+        }
+      }
+      for (const s of servers) {
+        const xs = seen.get(s.name);
+        const rps = median(xs.map((x) => x.rps));
+        const cpu = median(xs.map((x) => x.cpu));
+        out.push({ case: run.label, server: s.name, rps: Math.round(rps), cpuUsPerReq: +cpu.toFixed(2), requests: xs[0].requests, rounds: xs.length });
+        log(`  ${run.label.padEnd(22)} ${s.name.padEnd(14)} ${String(Math.round(rps)).padStart(8)} req/s  ${cpu.toFixed(2).padStart(6)} us CPU/req`);
+      }
     }
   } finally {
-    server.kill('SIGKILL');
+    for (const s of servers) s.proc.kill('SIGKILL');
   }
   return out;
 }
@@ -127,12 +160,12 @@ async function main() {
   const results = [];
   const skipped = [];
   if (!wanted('resp')) skipped.push('resp: not asked for (--only)');
-  else if (has('redis-benchmark')) for (const s of servers.resp) results.push(...(await measure('resp', ...s, respRuns())));
+  else if (has('redis-benchmark')) results.push(...(await measure('resp', servers.resp, respRuns())));
   else skipped.push('resp: redis-benchmark not installed (apt-get install redis-tools)');
   if (!wanted('http')) skipped.push('http: not asked for (--only)');
-  else if (has('wrk')) for (const s of servers.http) results.push(...(await measure('http', ...s, httpRuns())));
+  else if (has('wrk')) results.push(...(await measure('http', servers.http, httpRuns())));
   else skipped.push('http: wrk not installed (apt-get install wrk)');
-  if (wanted('echo')) for (const s of servers.echo) results.push(...(await measure('echo', ...s, echoRuns())));
+  if (wanted('echo')) results.push(...(await measure('echo', servers.echo, echoRuns())));
 
   // Ratios: Gatio vs each competitor, per case. cpu < 1 and rps > 1 favour Gatio.
   const summary = [];

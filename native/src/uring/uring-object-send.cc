@@ -67,6 +67,7 @@ Napi::Value UringObject::SendQueued(const Napi::CallbackInfo& info) {
     }
     io_uring_sqe* sqe = ring_.GetSqe();
     if (sqe == nullptr) break;
+    ExpectSend(static_cast<uint32_t>(r[1]), length);
     PrepSend(sqe, r[0], send_slabs_[slab].data + offset, length, static_cast<uint32_t>(r[1]));
   }
   if (i == 0 && count > 0) return Napi::Number::New(env, ring_.open() ? -EBUSY : -EBADF);

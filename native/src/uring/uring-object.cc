@@ -103,6 +103,10 @@ UringObject::UringObject(const Napi::CallbackInfo& info)
   events_ = events.Data();
   events_ref_ = Napi::Persistent(events);
   info.This().As<Napi::Object>().Set("events", events);
+  Napi::Int32Array control = Napi::Int32Array::New(env, kControlSize);
+  control_ = control.Data();
+  control_ref_ = Napi::Persistent(control);
+  info.This().As<Napi::Object>().Set("control", control);
   async_ = std::make_unique<Napi::AsyncContext>(env, "gatio.uring");
 
   // Watch a registered eventfd rather than the ring fd: with DEFER_TASKRUN a completion first
@@ -185,8 +189,15 @@ BufRing* UringObject::Group(unsigned bgid) {
   return bgid < groups_.size() ? groups_[bgid].get() : nullptr;
 }
 
+// Copies the CQ into `events` and returns how many events to hand to JS (0: none). A send that
+// sent everything it was asked to, while JS does not wait for sends (control[0] == 0), is held
+// back and handed over in front of the next batch that has something else: it only gives a send
+// block back, and holding it saves a call into JavaScript per loop turn.
 unsigned UringObject::Reap() {
-  unsigned n = 0;
+  const bool urgent = control_[kControlUrgent] != 0;
+  const size_t held_before = held_sends_.size();
+  bool hold = !urgent && held_before < events_cap_ / 2;
+  unsigned n = static_cast<unsigned>(held_before);  // slots [0, held_before) are theirs
   io_uring_cqe* cqe;
   while (n < events_cap_ && (cqe = ring_.Peek()) != nullptr) {
     uint8_t op = UserDataOp(cqe->user_data);
@@ -197,6 +208,14 @@ unsigned UringObject::Reap() {
       bool done = send_batches_.Complete(id, cqe->res, ev);
       ring_.Advance(1);
       if (done) n++;
+      continue;
+    }
+    if (op == kOpSend && hold && cqe->res > 0 && cqe->res <= kHoldMaxBytes &&
+        id < send_length_.size() && static_cast<uint32_t>(cqe->res) == send_length_[id]) {
+      held_sends_.push_back({id, cqe->res});
+      control_[kControlHeldBytes] += cqe->res;
+      ring_.Advance(1);
+      if (held_sends_.size() >= events_cap_ / 2) hold = false;
       continue;
     }
     ev[0] = op;
@@ -222,6 +241,27 @@ unsigned UringObject::Reap() {
     ring_.Advance(1);
     n++;
   }
+  const bool fresh = n > held_before;
+  if (!fresh && !urgent && held_sends_.size() < events_cap_ / 2) return 0;
+  // Deliver: the sends held before this call go first, those held during it after the rest.
+  size_t delivered = 0;
+  for (; delivered < held_sends_.size(); delivered++) {
+    unsigned at;
+    if (delivered < held_before) {
+      at = static_cast<unsigned>(delivered);
+    } else {
+      if (n >= events_cap_) break;
+      at = n++;
+    }
+    int32_t* ev = events_ + at * 4;
+    ev[0] = kOpSend;
+    ev[1] = static_cast<int32_t>(held_sends_[delivered].id);
+    ev[2] = held_sends_[delivered].res;
+    ev[3] = 0;
+    control_[kControlHeldBytes] -= held_sends_[delivered].res;
+  }
+  held_sends_.erase(held_sends_.begin(), held_sends_.begin() + delivered);
+  control_[kControlUrgent] = 0;  // JS sets it again if it still waits after this batch
   return n;
 }
 
@@ -256,7 +296,10 @@ bool UringObject::CallBatch(unsigned n) {
 
 void UringObject::Pump(bool readable) {
   if (in_pump_ || !ring_.open()) return;
-  if (!readable && ring_.pending() == 0 && !ring_.cq_ready()) return;
+  if (!readable && ring_.pending() == 0 && !ring_.cq_ready() &&
+      (held_sends_.empty() || control_[kControlUrgent] == 0)) {
+    return;
+  }
   in_pump_ = true;
   Napi::HandleScope scope(env_);
   // Enter the kernel when woken (to run the deferred task work that signalled the eventfd) or
@@ -298,6 +341,11 @@ void UringObject::Pump(bool readable) {
     enter = true;
   }
   in_pump_ = false;
+}
+
+void UringObject::ExpectSend(uint32_t id, uint32_t length) {
+  if (id >= send_length_.size()) send_length_.resize(id + 1024, 0);
+  send_length_[id] = length;
 }
 
 void UringObject::RecycleBuffers() {
@@ -407,7 +455,9 @@ Napi::Value UringObject::Send(const Napi::CallbackInfo& info) {
   size_t length = U32(info, 4);
   if (offset + length > bytes.ByteLength()) return Napi::Number::New(info.Env(), -EINVAL);
   GATIO_SQE_OR_RETURN(sqe);
-  PrepSend(sqe, Int(info, 0), bytes.Data() + offset, static_cast<unsigned>(length), U32(info, 1));
+  uint32_t id = U32(info, 1);
+  ExpectSend(id, static_cast<uint32_t>(length));
+  PrepSend(sqe, Int(info, 0), bytes.Data() + offset, static_cast<unsigned>(length), id);
   return Napi::Number::New(info.Env(), 0);
 }
 

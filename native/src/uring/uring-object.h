@@ -75,6 +75,8 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   void Untrack(int fd);
   unsigned Reap();
   void RecycleBuffers();
+  // The length a send on `id` was asked for: a completion with exactly that may be held back.
+  void ExpectSend(uint32_t id, uint32_t length);
   // The registered eventfd: cleared before a checking enter, set to come back to the pump later.
   void ClearNotification();
   void Notify();
@@ -106,6 +108,21 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   Napi::FunctionReference callback_;
   Napi::Reference<Napi::Int32Array> events_ref_;
   int32_t* events_ = nullptr;
+  // `control` Int32Array shared with JS: [kControlUrgent] != 0 while JS waits for a send to
+  // complete (data queued behind it, a drain, a close), so no completion is held back.
+  // [kControlHeldBytes]: bytes of the sends held back (for byte counters).
+  static constexpr unsigned kControlUrgent = 0;
+  static constexpr unsigned kControlHeldBytes = 1;
+  static constexpr unsigned kControlSize = 2;
+  static constexpr int32_t kHoldMaxBytes = 65536;  // held bytes fit an int32 (1024 x 64 KiB)
+  Napi::Reference<Napi::Int32Array> control_ref_;
+  int32_t* control_ = nullptr;
+  struct HeldSend {
+    uint32_t id;
+    int32_t res;
+  };
+  std::vector<HeldSend> held_sends_;
+  std::vector<uint32_t> send_length_;  // send_length_[id]: bytes the send in flight asked for
   unsigned events_cap_ = 0;
   std::unique_ptr<Napi::AsyncContext> async_;
   LoopHandles* handles_ = nullptr;

@@ -76,7 +76,10 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
     out.udp_rearms_total += u.stats.rearms;
     out.recv_enobufs_total += u.stats.enobufs;
   }
-  if (net !== null) out.send_blocks_in_use = net.blocks.inUse;
+  if (net !== null) {
+    out.send_blocks_in_use = net.blocks.inUse;
+    out.bytes_out_total += net.ring.control[1]; // sends completed, their report held back
+  }
   return out;
 }
 

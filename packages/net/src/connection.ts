@@ -104,6 +104,7 @@ export class Connection {
     this.net.markDirty(this);
     if (this.queued >= this.listener.options.highWaterMark) {
       this.needDrain = true;
+      this.net.waitForSends(); // the drain comes with a send completion
       return false;
     }
     return true;

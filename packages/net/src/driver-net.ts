@@ -52,6 +52,7 @@ export class DriverNet implements UdpHost {
   readonly ring: Uring;
   /** @internal Where small writes wait for their send (send-blocks.ts). */
   readonly blocks: SendBlocks;
+  private readonly control: Int32Array;
   readonly listeners: Listener[] = [];
   /** UDP sockets (udp-socket.ts); their events are dispatched here, the ring being shared. */
   readonly udp: UdpSocket[] = [];
@@ -89,6 +90,7 @@ export class DriverNet implements UdpHost {
     this.credentials = readCredentials();
     this.ring = createUring(ringEntries, (n) => this.onEvents(n));
     this.blocks = new SendBlocks(this.ring);
+    this.control = this.ring.control;
   }
 
   get connections(): number {
@@ -152,6 +154,14 @@ export class DriverNet implements UdpHost {
     if (this.tickMs !== 0) this.ring.timeoutRemove(0, NO_SLOT);
     this.tickMs = period;
     this.ring.timeout(period, 0);
+  }
+
+  /**
+   * @internal Asks native code to report send completions at once rather than with the next
+   * batch: a connection waits for its send in flight (bytes queued behind it, a drain, a close).
+   */
+  waitForSends(): void {
+    this.control[0] = 1;
   }
 
   private onEvents(n: number): void {
@@ -418,7 +428,11 @@ export class DriverNet implements UdpHost {
     this.dirty = [];
     for (const conn of dirty) {
       conn.dirty = false;
-      if (conn.state === 'closing' || conn.state === 'closed' || conn.inflight !== null) continue;
+      if (conn.state === 'closing' || conn.state === 'closed') continue;
+      if (conn.inflight !== null) {
+        this.waitForSends(); // its completion re-marks it dirty
+        continue;
+      }
       if (conn.queue.length > 0) {
         const chunk = conn.queue.length === 1 ? conn.queue[0] : Buffer.concat(conn.queue);
         conn.queue = [];
@@ -504,6 +518,7 @@ export class DriverNet implements UdpHost {
   /** @internal Closes the fd once none of the connection's requests is outstanding. */
   maybeClose(conn: Connection): void {
     if (conn.state === 'open' || conn.state === 'closed') return;
+    if (conn.inflight !== null) this.waitForSends();
     if (conn.recvArmed || conn.inflight !== null || conn.shutdownSent) return;
     if (conn.state === 'ending' && (conn.hasPending || conn.shutdownPending)) return;
     conn.state = 'closed';
