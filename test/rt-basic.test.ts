@@ -78,6 +78,25 @@ describe('Runtime basics', () => {
     expect(ab.byteLength).toBe(0); // transferred away
   });
 
+  test('records that take the out-of-band path keep their place: nothing overtakes them', async () => {
+    // Every third payload is too large for any ring, some go with a transfer list: all must
+    // arrive on the driver in the order they were sent (their placeholders hold the order).
+    const n = 90;
+    const sends = Array.from({ length: n }, (_, i) => {
+      if (i % 3 === 1) return rt.run(new Uint8Array(4 << 20), { name: 'arrive', driver: 0 });
+      if (i % 9 === 5) {
+        const ab = new Uint8Array(16);
+        return rt.run(ab, { name: 'arrive', driver: 0, transferList: [ab.buffer] });
+      }
+      return rt.run(i, { name: 'arrive', driver: 0 });
+    });
+    const order = (await Promise.all(sends)) as number[];
+    expect(order.map((x) => x - order[0])).toEqual(Array.from({ length: n }, (_, i) => i));
+    // Driver to driver (relayed through the main thread) as well.
+    const relayed = (await rt.run({ to: 1, n: 60 }, { name: 'relayArrive', driver: 0 })) as number[];
+    expect(relayed.map((x) => x - relayed[0])).toEqual(Array.from({ length: 60 }, (_, i) => i));
+  });
+
   test('task errors keep class, message, code and the remote stack', async () => {
     const err = await caught(rt.run('boom', { name: 'fail' }));
     expect(err).toBeInstanceOf(TypeError);

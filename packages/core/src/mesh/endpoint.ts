@@ -19,6 +19,7 @@ import {
   KIND_RESULT,
   META_GEN_SHIFT,
   META_NAMED,
+  META_OOB,
   META_PRIORITY_SHIFT,
   RECORD_HEADER_BYTES,
   STATE_AWAKE,
@@ -42,6 +43,9 @@ export class Outgoing {
     public transfer: readonly unknown[] | undefined,
     public pending: Pending | null,
   ) {}
+  /** Set once this item became a placeholder: the record posted when the placeholder is written. */
+  oob: OobRecord | null = null;
+  oobTransfer: readonly unknown[] | undefined = undefined;
 }
 
 /** A request this thread sent and is waiting for. */
@@ -58,7 +62,13 @@ export class Pending {
   ) {}
 }
 
-/** Out-of-band record: oversized payloads and transferList take postMessage instead of a ring. */
+/**
+ * Out-of-band record: oversized payloads and transferList take postMessage instead of a ring. A
+ * placeholder in the ring holds its place, so that records sent after it cannot overtake it: the
+ * receiver stops reading that ring until the record has arrived. The placeholder is as small as a
+ * record gets, so it fits the smallest ring: its value is `seq`, its id word sgen << 16 | rgen
+ * (the sender's generation, and the receiver's as the sender saw it).
+ */
 export interface OobRecord {
   t: 'rec';
   from: number;
@@ -67,7 +77,13 @@ export interface OobRecord {
   meta: number;
   name: string;
   value: unknown;
+  /** Per sender incarnation (sgen) and target; 0: no placeholder, handle it when it arrives. */
+  seq: number;
+  sgen: number;
 }
+
+/** Map key of an out-of-band record from one sender. */
+const oobKey = (sgen: number, seq: number) => sgen * 0x100000000 + seq;
 
 export interface EndpointHooks {
   /** A request arrived (drivers only). */
@@ -141,6 +157,8 @@ export class Endpoint {
     const codecs = plan.arenas.map((sab) => new Codec(sab));
     const threads = plan.ctrl.length;
     this.inflight = new Int32Array(threads);
+    this.oobBlocked = new Uint8Array(threads);
+    for (let t = 0; t < threads; t++) this.oobArrived.push(new Map());
     this.sent = new Float64Array(threads);
     for (let t = 0; t < threads; t++) {
       const c = plan.ctrl[t];
@@ -197,17 +215,14 @@ export class Endpoint {
       const r = this.tryWrite(ch, id, meta, name, arg, pending);
       if (r === WROTE || r === NO_RING) return pending;
       if (r === OVERSIZED) {
-        this.sendOob(to, id, meta, name ?? '', arg, undefined);
+        this.sendOob(ch, 1 + priority, new Outgoing(id, meta, name ?? '', arg, undefined, pending));
         return pending;
       }
     } else if (transfer !== undefined) {
-      this.sendOob(to, id, meta, name ?? '', arg, transfer);
+      this.sendOob(ch, 1 + priority, new Outgoing(id, meta, name ?? '', arg, transfer, pending));
       return pending;
     }
-    const item = new Outgoing(id, meta, name ?? '', arg, undefined, pending);
-    pending.queued = item;
-    this.queuedRequests++;
-    this.enqueue(ch, 1 + priority, item);
+    this.enqueue(ch, 1 + priority, new Outgoing(id, meta, name ?? '', arg, undefined, pending));
     return pending;
   }
 
@@ -221,7 +236,7 @@ export class Endpoint {
       // A result that cannot be encoded reaches the caller as that error instead.
       const r = this.writeItem(ch, item, false);
       if (r === WROTE || r === NO_RING) return;
-      if (r === OVERSIZED) return this.sendOob(to, id, item.meta, '', item.value, undefined);
+      if (r === OVERSIZED) return this.sendOob(ch, 0, item);
     }
     this.enqueue(ch, 0, item);
   }
@@ -300,6 +315,10 @@ export class Endpoint {
   }
 
   private enqueue(ch: OutChannel, lane: number, item: Outgoing): void {
+    if (item.pending !== null) {
+      item.pending.queued = item;
+      this.queuedRequests++;
+    }
     ch.backlog[lane].push(item);
     ch.backlogSize++;
     if (ch.backlogSize === 1) {
@@ -327,7 +346,11 @@ export class Endpoint {
             item.pending.gen = this.genOf(ch.to);
             item.meta = (item.meta & 0xffff) | (item.pending.gen << META_GEN_SHIFT);
           }
-          const r = this.writeItem(ch, item, named);
+          let r = item.oob !== null ? this.writePlaceholder(ch, item) : this.writeItem(ch, item, named);
+          if (r === OVERSIZED) {
+            this.toPlaceholder(ch, item);
+            r = this.writePlaceholder(ch, item);
+          }
           if (r === FULL) {
             ch.producer.requestSpace();
             return progress;
@@ -339,7 +362,6 @@ export class Endpoint {
             item.pending.queued = null;
             this.queuedRequests--;
           }
-          if (r === OVERSIZED) this.sendOob(ch.to, item.id, item.meta, item.name, item.value, undefined);
         }
       }
       if (ch.backlogSize === 0) this.backlogged.delete(ch);
@@ -347,13 +369,44 @@ export class Endpoint {
     return progress;
   }
 
-  private sendOob(to: number, id: number, meta: number, name: string, value: unknown, transfer?: readonly unknown[]) {
-    const kind = meta & 15;
-    if (kind === KIND_REQUEST) {
-      const pending = this.pending.get(id);
-      if (pending) pending.queued = null;
-    }
-    this.hooks.postOob({ t: 'rec', from: this.self, to, id, meta, name, value }, transfer);
+  /**
+   * Sends a record whose value takes postMessage (too large for the ring, or with a transfer
+   * list): a small placeholder takes its place in the ring, written at once or queued in `lane`.
+   */
+  private sendOob(ch: OutChannel, lane: number, item: Outgoing): void {
+    this.toPlaceholder(ch, item);
+    if (ch.backlogSize === 0 && this.writePlaceholder(ch, item) === WROTE) return;
+    this.enqueue(ch, lane, item);
+  }
+
+  private readonly oobSeq: number[] = [];
+
+  /** Turns a queued or new item into a placeholder for an out-of-band record. */
+  private toPlaceholder(ch: OutChannel, item: Outgoing): void {
+    const seq = (this.oobSeq[ch.to] = (this.oobSeq[ch.to] ?? 0) + 1);
+    item.oob = { t: 'rec', from: this.self, to: ch.to, id: item.id, meta: item.meta, name: item.name, value: item.value, seq, sgen: this.gen };
+    item.oobTransfer = item.transfer;
+    item.transfer = undefined;
+    item.value = undefined;
+    item.name = '';
+    item.meta = (item.meta & ~META_NAMED) | META_OOB;
+  }
+
+  /**
+   * Writes a placeholder and posts its record (both now, so the record addresses the target's
+   * current incarnation, whose generation the placeholder carries too).
+   */
+  private writePlaceholder(ch: OutChannel, item: Outgoing): number {
+    const rec = item.oob as OobRecord;
+    const r = this.tryWrite(ch, (rec.sgen << 16) | this.genOf(ch.to), item.meta, undefined, rec.seq, null);
+    if (r === FULL) return r;
+    // OVERSIZED: a ring too small for any record (tests make them). Everything to that thread
+    // takes postMessage then, which keeps its own order: no placeholder (seq 0).
+    if (r !== WROTE) rec.seq = 0;
+    // The request's generation bits may have been renewed while it waited (flushBacklogs).
+    rec.meta = (item.meta & ~META_OOB) | (rec.meta & META_NAMED);
+    this.hooks.postOob(rec, item.oobTransfer);
+    return WROTE;
   }
 
   /** Requests queued (not yet written) towards a thread. */
@@ -395,6 +448,10 @@ export class Endpoint {
     if (this.pending.size === 0 && this.onIdle !== null) this.onIdle();
   }
 
+  private receiveRecord(rec: OobRecord): void {
+    this.receive(rec.from, rec.id, rec.meta, (rec.meta & META_NAMED) !== 0 ? rec.name : undefined, rec.value);
+  }
+
   /** Handles a record from a ring or out of band. */
   receive(from: number, id: number, meta: number, name: string | undefined, value: unknown): void {
     switch (meta & 15) {
@@ -414,7 +471,30 @@ export class Endpoint {
 
   /** Handles a record that came by postMessage. */
   receiveOob(rec: OobRecord): void {
-    this.receive(rec.from, rec.id, rec.meta, (rec.meta & META_NAMED) !== 0 ? rec.name : undefined, rec.value);
+    if (rec.seq === 0) return this.receiveRecord(rec);
+    this.oobArrived[rec.from].set(oobKey(rec.sgen, rec.seq), rec);
+    // Its placeholder may be what stopped that ring: read on from there.
+    if (this.oobBlocked[rec.from] === 1) {
+      this.oobBlocked[rec.from] = 0;
+      this.drainFrom(rec.from);
+    }
+  }
+
+  /** Out-of-band records that arrived before their placeholder was read, per sender. */
+  private readonly oobArrived: Map<number, OobRecord>[] = [];
+  /** oobBlocked[from] = 1: that ring stopped at a placeholder whose record has not arrived. */
+  private readonly oobBlocked: Uint8Array;
+
+  /** A placeholder: its record if it arrived (null: stop here), or undefined (skip it). */
+  private takeOob(from: number, gens: number, codec: Codec): OobRecord | null | undefined {
+    const seq = codec.decode() as number;
+    // Written for an earlier incarnation of this thread: its record went there.
+    if ((gens & 0xffff) !== this.gen) return undefined;
+    const key = oobKey(gens >>> 16, seq);
+    const rec = this.oobArrived[from].get(key);
+    if (rec === undefined) return null;
+    this.oobArrived[from].delete(key);
+    return rec;
   }
 
   /** Reads every record waiting from one peer. */
@@ -428,6 +508,17 @@ export class Endpoint {
       const meta = i32[(off >> 2) + 1];
       const id = i32[(off >> 2) + 2];
       codec.pos = off + RECORD_HEADER_BYTES;
+      if ((meta & META_OOB) !== 0) {
+        const rec = this.takeOob(from, id, codec);
+        if (rec === null) {
+          this.oobBlocked[from] = 1; // receiveOob reads on
+          break;
+        }
+        c.advance(off);
+        if (rec !== undefined) this.receiveRecord(rec);
+        count++;
+        continue;
+      }
       const name = (meta & META_NAMED) !== 0 ? codec.decodeString() : undefined;
       const value = (meta & 15) === KIND_ABORT ? undefined : codec.decode();
       c.advance(off);
@@ -447,7 +538,11 @@ export class Endpoint {
   }
 
   private anyInbound(): boolean {
-    for (const c of this.inbound) if (c !== null && c.poll()) return true;
+    for (let t = 0; t < this.inbound.length; t++) {
+      const c = this.inbound[t];
+      // A blocked ring has records, but none to read until receiveOob: not work to spin on.
+      if (c !== null && this.oobBlocked[t] === 0 && c.poll()) return true;
+    }
     return false;
   }
 
@@ -562,6 +657,17 @@ export class Endpoint {
   /** Rejects every pending request sent to `thread` in generation `gen` (it crashed). */
   failTarget(thread: number, gen: number, error: () => unknown): number {
     this.drainFrom(thread); // answers it managed to publish still count
+    const c = this.inbound[thread];
+    while (c !== null && this.oobBlocked[thread] === 1) {
+      // The record of this placeholder may have died with its sender: skip it (what it answered
+      // is rejected below with the rest) and read on.
+      const off = c.next();
+      if (off < 0) break;
+      c.advance(off);
+      this.oobBlocked[thread] = 0;
+      if (c.release()) this.ringBell(thread);
+      this.drainFrom(thread);
+    }
     let n = 0;
     for (const [id, p] of this.pending) {
       if (p.to === thread && p.gen === gen && p.queued === null) {
