@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs the native addon's worker scenario under valgrind: 8 worker_threads load @gatio/native at
-// once, call every export, and are terminated (test/fixtures/native-load-workers.js).
+// Runs the native addon's scenarios under valgrind: 8 worker_threads load @gatio/native at once,
+// call every export, and are terminated (test/fixtures/native-load-workers.js); then a driver's
+// io_uring serves TCP: accepts, multishot receives, send blocks, partial sends, close
+// (test/fixtures/net-ring-workout.js).
 //
 //   valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ...
 //
@@ -18,8 +20,12 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const variant = process.env.GATIO_NATIVE_DEBUG === '1' ? 'Debug' : 'Release';
 const addon = path.join(root, 'native', 'build', variant, 'gatio.node');
-const scenario = path.join(root, 'test', 'fixtures', 'native-load-workers.js');
+const fixtures = path.join(root, 'test', 'fixtures');
 const workers = process.argv[2] ?? '8';
+const scenarios = [
+  { file: path.join(fixtures, 'native-load-workers.js'), args: [workers], ok: /native-load-workers OK/ },
+  { file: path.join(fixtures, 'net-ring-workout.js'), args: [], ok: /net-ring-workout OK/ },
+];
 
 if (!fs.existsSync('/usr/bin/valgrind') && spawnSync('valgrind', ['--version']).error) {
   console.error('valgrind is not installed (apt-get install valgrind)');
@@ -30,31 +36,42 @@ if (!fs.existsSync(addon)) {
   process.exit(1);
 }
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatio-valgrind-'));
-const xmlFile = path.join(tmp, 'valgrind.xml');
-const args = [
-  '--error-exitcode=1',
-  '--leak-check=full',
-  '--errors-for-leak-kinds=definite',
-  '--show-leak-kinds=definite',
-  '--num-callers=30',
-  '--xml=yes',
-  `--xml-file=${xmlFile}`,
-  process.execPath,
-  scenario,
-  workers,
-];
-console.log(`valgrind ${args.join(' ')}`);
-const started = Date.now();
-const run = spawnSync('valgrind', args, { encoding: 'utf8', timeout: 5 * 60 * 1000, env: process.env });
-const seconds = ((Date.now() - started) / 1000).toFixed(1);
-process.stdout.write(run.stdout ?? '');
-process.stderr.write(run.stderr ?? '');
-
-const xml = fs.existsSync(xmlFile) ? fs.readFileSync(xmlFile, 'utf8') : '';
-const errors = xml.match(/<error>[\s\S]*?<\/error>/g) ?? [];
-const ours = errors.filter((e) => /<obj>[^<]*gatio\.node<\/obj>/.test(e));
-fs.rmSync(tmp, { recursive: true, force: true });
+/** One scenario under valgrind: its reports, and whether the scenario itself finished. */
+function runScenario({ file, args: extra, ok }) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatio-valgrind-'));
+  const xmlFile = path.join(tmp, 'valgrind.xml');
+  const args = [
+    '--error-exitcode=1',
+    '--leak-check=full',
+    '--errors-for-leak-kinds=definite',
+    '--show-leak-kinds=definite',
+    '--num-callers=30',
+    '--xml=yes',
+    `--xml-file=${xmlFile}`,
+    process.execPath,
+    file,
+    ...extra,
+  ];
+  console.log(`valgrind ${args.join(' ')}`);
+  const started = Date.now();
+  const run = spawnSync('valgrind', args, { encoding: 'utf8', timeout: 5 * 60 * 1000, env: process.env });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  process.stdout.write(run.stdout ?? '');
+  process.stderr.write(run.stderr ?? '');
+  const xml = fs.existsSync(xmlFile) ? fs.readFileSync(xmlFile, 'utf8') : '';
+  const errors = xml.match(/<error>[\s\S]*?<\/error>/g) ?? [];
+  const ours = errors.filter((e) => /<obj>[^<]*gatio\.node<\/obj>/.test(e));
+  fs.rmSync(tmp, { recursive: true, force: true });
+  let finished = true;
+  if (run.error) {
+    console.error(`valgrind did not finish: ${run.error.message}`);
+    finished = false;
+  } else if (run.signal || ![0, 1].includes(run.status) || !ok.test(run.stdout)) {
+    console.error(`${path.basename(file)} failed under valgrind (status ${run.status}, signal ${run.signal})`);
+    finished = false;
+  }
+  return { errors, ours, seconds, finished };
+}
 
 function text(s) {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
@@ -74,20 +91,17 @@ function summary(error) {
 }
 
 let failed = false;
-if (run.error) {
-  console.error(`valgrind did not finish: ${run.error.message}`);
-  failed = true;
-} else if (run.signal || ![0, 1].includes(run.status) || !/native-load-workers OK/.test(run.stdout)) {
-  console.error(`the scenario failed under valgrind (status ${run.status}, signal ${run.signal})`);
-  failed = true;
+for (const scenario of scenarios) {
+  const { errors, ours, seconds, finished } = runScenario(scenario);
+  if (!finished) failed = true;
+  if (ours.length > 0) {
+    console.error(`${ours.length} valgrind error(s) in gatio.node:`);
+    for (const e of ours) console.error(summary(e));
+    failed = true;
+  }
+  const noise = errors.length - ours.length;
+  console.log(
+    `valgrind ${path.basename(scenario.file)}: ${errors.length} report(s), ${ours.length} in gatio.node, ${noise} elsewhere (node/V8, ignored); ${seconds}s`,
+  );
 }
-if (ours.length > 0) {
-  console.error(`${ours.length} valgrind error(s) in gatio.node:`);
-  for (const e of ours) console.error(summary(e));
-  failed = true;
-}
-const noise = errors.length - ours.length;
-console.log(
-  `valgrind: ${errors.length} report(s), ${ours.length} in gatio.node, ${noise} elsewhere (node/V8, ignored); ${seconds}s`,
-);
 process.exit(failed ? 1 : 0);

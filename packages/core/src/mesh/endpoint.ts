@@ -8,6 +8,7 @@
  * I/O) on BELL. A producer that published a record rings the bell only when it sees PARKED, and
  * only one producer wins the PARKED -> AWAKE exchange, so a busy consumer costs no syscalls.
  */
+import { performance } from 'node:perf_hooks'; // a module binding: the global is a lazy getter
 import { NEEDS_CLONE, NO_SPACE, Codec } from '../codec/codec';
 import { TAG_STRING } from '../codec/tags';
 import {
