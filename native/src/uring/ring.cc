@@ -82,6 +82,7 @@ int Ring::Setup(unsigned entries) {
   char* cq = static_cast<char*>(cq_map_);
   cq_khead_ = reinterpret_cast<unsigned*>(cq + p.cq_off.head);
   cq_ktail_ = reinterpret_cast<unsigned*>(cq + p.cq_off.tail);
+  cq_kflags_ = reinterpret_cast<unsigned*>(cq + p.cq_off.flags);
   cq_mask_ = *reinterpret_cast<unsigned*>(cq + p.cq_off.ring_mask);
   cqes_ = reinterpret_cast<io_uring_cqe*>(cq + p.cq_off.cqes);
   sqe_head_ = sqe_tail_ = *sq_ktail_;
@@ -153,6 +154,16 @@ void Ring::Advance(unsigned n) {
 int Ring::Register(unsigned opcode, void* arg, unsigned nr_args) {
   long r = syscall(__NR_io_uring_register, fd_, opcode, arg, nr_args);
   return r < 0 ? -errno : static_cast<int>(r);
+}
+
+void Ring::SetEventfdEnabled(bool on) {
+  if (fd_ < 0) return;
+  unsigned flags = __atomic_load_n(cq_kflags_, __ATOMIC_RELAXED);
+  flags = on ? (flags & ~IORING_CQ_EVENTFD_DISABLED) : (flags | IORING_CQ_EVENTFD_DISABLED);
+  // Sequentially consistent, and a full fence after it: completions the kernel adds from now on
+  // either see the eventfd enabled and signal it, or are in the list our next enter runs.
+  __atomic_store_n(cq_kflags_, flags, __ATOMIC_SEQ_CST);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 bool Ring::cq_overflowed() const {

@@ -43,6 +43,8 @@ class Ring {
   // The kernel holds completions that did not fit the CQ (IORING_SQ_CQ_OVERFLOW); entering with
   // GETEVENTS after reaping moves them in.
   bool cq_overflowed() const;
+  // IORING_CQ_EVENTFD_DISABLED: while off, completions do not signal the registered eventfd.
+  void SetEventfdEnabled(bool on);
 
   int Register(unsigned opcode, void* arg, unsigned nr_args);
 
@@ -67,6 +69,7 @@ class Ring {
   size_t cq_map_size_ = 0;
   unsigned* cq_khead_ = nullptr;
   unsigned* cq_ktail_ = nullptr;
+  unsigned* cq_kflags_ = nullptr;
   unsigned cq_mask_ = 0;
   io_uring_cqe* cqes_ = nullptr;
 };

@@ -302,11 +302,16 @@ void UringObject::Pump(bool readable) {
   }
   in_pump_ = true;
   Napi::HandleScope scope(env_);
+  // While pumping, completions need not signal the eventfd (we are here to reap them anyway),
+  // least of all those of our own sends. It is enabled again before each enter that only checks
+  // for more, so whatever arrives after that enter signals it (see SetEventfdEnabled).
+  ring_.SetEventfdEnabled(false);
   // Enter the kernel when woken (to run the deferred task work that signalled the eventfd) or
   // when SQEs wait; after a batch, always once more: one io_uring_enter runs a bounded number of
   // deferred completions (about 20 here) and the rest signal nothing new, so the pump only stops
   // once an enter with nothing to submit brings no completion.
   bool enter = readable || ring_.pending() > 0;
+  bool checking = false;  // the eventfd is enabled again for this enter
   for (int round = 0;; round++) {
     if (ring_.cq_overflowed()) cq_overflows_++;
     if (enter) {
@@ -315,7 +320,16 @@ void UringObject::Pump(bool readable) {
       if (r < 0) last_submit_error_ = r;
     }
     unsigned n = Reap();
-    if (n == 0 && enter && ring_.pending() == 0) break;  // drained
+    if (n == 0 && enter && ring_.pending() == 0) {
+      if (checking) break;  // drained, and the eventfd is on for what comes next
+      ring_.SetEventfdEnabled(true);
+      checking = true;
+      continue;
+    }
+    if (checking) {
+      ring_.SetEventfdEnabled(false);
+      checking = false;
+    }
     if (n > 0) {
       batches_++;
       completions_ += n;
@@ -329,15 +343,12 @@ void UringObject::Pump(bool readable) {
       RecycleBuffers();
     }
     if (!ring_.open()) break;
-    if (round == 7) {
+    if (round >= 7) {
       // Bounded: let the loop run its other handles, and come back (the eventfd says so).
+      ring_.SetEventfdEnabled(true);
       Notify();
       break;
     }
-    // Completions that our own submissions posted signal the eventfd too. Before an enter that
-    // only checks for more, clear it, so that they do not wake the loop again for nothing (what
-    // arrives after the read signals it again, and the enter below runs what came before).
-    if (ring_.pending() == 0) ClearNotification();
     enter = true;
   }
   in_pump_ = false;
@@ -359,14 +370,6 @@ void UringObject::RecycleBuffers() {
   }
   recycle_.clear();
   recycle_group_.clear();
-}
-
-void UringObject::ClearNotification() {
-  if (handles_ == nullptr) return;
-  uint64_t value;
-  if (read(handles_->eventfd, &value, sizeof(value)) < 0) {
-    // EAGAIN: it was clear.
-  }
 }
 
 void UringObject::Notify() {

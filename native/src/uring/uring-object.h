@@ -77,8 +77,7 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   void RecycleBuffers();
   // The length a send on `id` was asked for: a completion with exactly that may be held back.
   void ExpectSend(uint32_t id, uint32_t length);
-  // The registered eventfd: cleared before a checking enter, set to come back to the pump later.
-  void ClearNotification();
+  // Sets the registered eventfd, to come back to the pump on a later loop turn.
   void Notify();
   BufRing* Group(unsigned bgid);
 
