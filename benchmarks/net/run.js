@@ -5,8 +5,13 @@
 // case reports the server's CPU time per request: utime+stime from /proc/<pid>/stat (all of the
 // server's threads) over the run, divided by the requests served. Every server of a suite runs at
 // once; after a warm-up each case is measured in rounds where the servers take turns, and the
-// median of the rounds is reported (3 rounds, 1 with --quick).
-const { spawn, spawnSync } = require('node:child_process');
+// median of the rounds is reported (3 rounds, 1 with --quick). Each suite also runs a reference,
+// `C io_uring (floor)` (uring-floor.c, compiled here with cc): a minimal single-threaded C server on
+// io_uring, i.e. about the least CPU per request the kernel allows. It is not a competitor: its
+// ratios are reported apart (`floor`), never in the Gatio-vs-competitor summary.
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { TICK_US, cpuUs, freePort, has } = require('../lib/proc');
 
@@ -17,6 +22,30 @@ const quick = process.argv.includes('--quick');
 const only = process.argv.flatMap((a, i) => (a === '--only' ? [process.argv[i + 1]] : []));
 const wanted = (kind) => only.length === 0 || only.includes(kind);
 const log = (...a) => (json ? console.error(...a) : console.log(...a));
+const skipped = [];
+
+const FLOOR = 'C io_uring (floor)';
+/** Builds uring-floor.c into the temp dir (again when the source is newer); null if it cannot. */
+function buildFloor() {
+  const cc = ['cc', 'gcc'].find(has);
+  if (!cc) {
+    skipped.push(`${FLOOR}: no C compiler (apt-get install gcc)`);
+    return null;
+  }
+  const out = path.join(os.tmpdir(), `gatio-uring-floor-${process.getuid()}`);
+  const src = path.join(__dirname, 'uring-floor.c');
+  try {
+    if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(src).mtimeMs) {
+      execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-o', out, src], { stdio: 'inherit' });
+    }
+    return out;
+  } catch (err) {
+    skipped.push(`${FLOOR}: ${cc} failed (${err.message.split('\n')[0]})`);
+    return null;
+  }
+}
+const floorBin = buildFloor();
+const floor = (mode) => (floorBin ? [[FLOOR, (p) => [floorBin, mode, p], (o) => o.includes('listening')]] : []);
 
 
 
@@ -52,15 +81,18 @@ const servers = {
     ...(has('redis-server')
       ? [['redis-server', (p) => ['redis-server', '--port', p, '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], (o) => o.includes('Ready to accept')]]
       : []),
+    ...floor('resp'),
   ],
   http: [
     ['gatio', (p) => ['node', 'examples/http/server.js', '--port', p, '--drivers', '1', '--cpus', '0'], (o) => o.includes('listening')],
     ['node:http', (p) => ['node', 'benchmarks/net/node-http.js', p, 'http'], (o) => o.includes('listening')],
     ['node:net raw', (p) => ['node', 'benchmarks/net/node-http.js', p, 'raw'], (o) => o.includes('listening')],
+    ...floor('http'),
   ],
   echo: [
     ['gatio', (p) => ['node', 'examples/echo/server.js', '--port', p, '--drivers', '1', '--cpus', '0'], (o) => o.includes('listening')],
     ['node:net', (p) => ['node', 'benchmarks/net/node-echo.js', p], (o) => o.includes('listening')],
+    ...floor('echo'),
   ],
 };
 
@@ -93,7 +125,13 @@ async function measure(kind, list, runs) {
   try {
     for (const [name, argvOf, ready] of list) {
       const port = String(await freePort());
-      servers.push({ name, port, proc: await startServer(argvOf(port), ready) });
+      try {
+        servers.push({ name, port, proc: await startServer(argvOf(port), ready) });
+      } catch (err) {
+        // The reference is optional (e.g. a kernel without IORING_SETUP_DEFER_TASKRUN).
+        if (name !== FLOOR) throw err;
+        skipped.push(`${kind} ${FLOOR}: ${err.message}`);
+      }
     }
     for (const s of servers) warmUps[kind](s.port);
     for (const run of runs) {
@@ -110,7 +148,7 @@ async function measure(kind, list, runs) {
         const rps = median(xs.map((x) => x.rps));
         const cpu = median(xs.map((x) => x.cpu));
         out.push({ case: run.label, server: s.name, rps: Math.round(rps), cpuUsPerReq: +cpu.toFixed(2), requests: xs[0].requests, rounds: xs.length });
-        log(`  ${run.label.padEnd(22)} ${s.name.padEnd(14)} ${String(Math.round(rps)).padStart(8)} req/s  ${cpu.toFixed(2).padStart(6)} us CPU/req`);
+        log(`  ${run.label.padEnd(22)} ${s.name.padEnd(18)} ${String(Math.round(rps)).padStart(8)} req/s  ${cpu.toFixed(2).padStart(6)} us CPU/req`);
       }
     }
   } finally {
@@ -158,7 +196,6 @@ function echoRuns() {
 async function main() {
   if (!has('taskset')) throw new Error('taskset (util-linux) is needed to pin server and load generator');
   const results = [];
-  const skipped = [];
   if (!wanted('resp')) skipped.push('resp: not asked for (--only)');
   else if (has('redis-benchmark')) results.push(...(await measure('resp', servers.resp, respRuns())));
   else skipped.push('resp: redis-benchmark not installed (apt-get install redis-tools)');
@@ -167,18 +204,24 @@ async function main() {
   else skipped.push('http: wrk not installed (apt-get install wrk)');
   if (wanted('echo')) results.push(...(await measure('echo', servers.echo, echoRuns())));
 
-  // Ratios: Gatio vs each competitor, per case. cpu < 1 and rps > 1 favour Gatio.
+  // Ratios: Gatio vs each competitor, per case. cpu < 1 and rps > 1 favour Gatio. The floor gets
+  // the same ratios in their own list: how far Gatio is from it, not a race to win.
   const summary = [];
+  const floorRatios = [];
   for (const g of results.filter((r) => r.server === 'gatio')) {
     for (const c of results.filter((r) => r.case === g.case && r.server !== 'gatio')) {
-      summary.push({ case: g.case, competitor: c.server, rpsRatio: +(g.rps / c.rps).toFixed(2), cpuRatio: +(g.cpuUsPerReq / c.cpuUsPerReq).toFixed(2) });
+      (c.server === FLOOR ? floorRatios : summary).push({ case: g.case, competitor: c.server, rpsRatio: +(g.rps / c.rps).toFixed(2), cpuRatio: +(g.cpuUsPerReq / c.cpuUsPerReq).toFixed(2) });
     }
   }
   if (json) {
-    console.log(JSON.stringify({ suite: 'net', cpuTicksUs: TICK_US, results, summary, skipped }, null, 2));
+    console.log(JSON.stringify({ suite: 'net', cpuTicksUs: TICK_US, results, summary, floor: floorRatios, skipped }, null, 2));
   } else {
     console.log('\nGatio vs competitor (rps ratio > 1 and CPU/req ratio < 1 favour Gatio)');
     console.table(summary);
+    if (floorRatios.length) {
+      console.log(`\nGatio vs ${FLOOR}, for reference (cpuRatio: Gatio's CPU/req as a multiple of the floor's)`);
+      console.table(floorRatios);
+    }
     for (const s of skipped) console.log(`skipped ${s}`);
   }
 }
