@@ -5,7 +5,8 @@
  * competitors in the same run, then one summary table (case, Gatio, competitor, ratio) and the same
  * as an SVG bar chart in bench-results/summary.svg (plus summary.json), to be read at a glance.
  * Every ratio is shown as Gatio's advantage: > 1 means Gatio did better (more per second, fewer
- * microseconds), whatever the metric's direction.
+ * microseconds), whatever the metric's direction. A suite's `floor` ratios (net: a minimal C
+ * io_uring server) come out as reference rows, grey in the chart: a bound, not a competitor.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -34,7 +35,7 @@ function runSuite(name, script) {
   return report;
 }
 
-/** Normalizes a suite's report into rows { suite, case, competitor, gatio, other, unit, advantage }. */
+/** Normalizes a suite's report into rows { suite, case, competitor, gatio, other, unit, advantage, reference }. */
 function rowsOf(suite, report) {
   const rows = [];
   if (Array.isArray(report.rows)) {
@@ -45,10 +46,12 @@ function rowsOf(suite, report) {
       }
     }
   } else if (Array.isArray(report.summary)) {
-    // net shape: { results: [{ case, server, rps, cpuUsPerReq }], summary: [{ case, competitor, ...Ratio }] }
-    // Server names may carry details ('gatio (1 driver)'; a competitor label may add '(how)').
+    // net shape: { results: [{ case, server, rps, cpuUsPerReq }], summary: [{ case, competitor, ...Ratio }],
+    // floor: [same as summary] }. Server names may carry details ('gatio (1 driver)'; a competitor
+    // label may add '(how)').
     const find = (c, match) => (report.results ?? []).find((x) => x.case === c && match(x.server)) ?? {};
-    for (const s of report.summary) {
+    const reference = new Set(report.floor ?? []);
+    for (const s of [...report.summary, ...reference]) {
       const g = find(s.case, (server) => server.startsWith('gatio'));
       const o = find(s.case, (server) => !server.startsWith('gatio') && s.competitor.startsWith(server));
       for (const [key, ratio] of Object.entries(s)) {
@@ -64,6 +67,7 @@ function rowsOf(suite, report) {
           other: field ? o[field] : undefined,
           unit: field ?? metric,
           advantage: lowerIsBetter ? (ratio > 0 ? 1 / ratio : Infinity) : ratio,
+          reference: reference.has(s),
         });
       }
     }
@@ -97,8 +101,8 @@ function svg(rows) {
     const lg = Math.log10(Math.max(r.advantage, 1e-3));
     const w = Math.abs(lg) * scale;
     const x = lg >= 0 ? x0 : x0 - w;
-    const color = r.advantage >= 1 ? '#2e7d32' : '#c62828';
-    parts.push(`<text x="10" y="${y + 13}">${esc(`[${r.suite}] ${r.case} vs ${r.competitor}`)}</text>`);
+    const color = r.reference ? '#9e9e9e' : r.advantage >= 1 ? '#2e7d32' : '#c62828';
+    parts.push(`<text x="10" y="${y + 13}">${esc(`[${r.suite}] ${r.case} vs ${r.competitor}${r.reference ? ' (reference)' : ''}`)}</text>`);
     parts.push(`<rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(w, 1).toFixed(1)}" height="${barH}" fill="${color}"/>`);
     parts.push(`<text x="${labelW + chartW + 6}" y="${y + 13}">${fmt(r.advantage)}x</text>`);
   });
@@ -122,7 +126,7 @@ function main() {
     rows.map((r) => ({
       suite: r.suite,
       case: r.case,
-      competitor: r.competitor,
+      competitor: r.reference ? `${r.competitor} (reference)` : r.competitor,
       gatio: fmt(r.gatio),
       competitorValue: fmt(r.other),
       unit: r.unit,
