@@ -8,16 +8,21 @@ const net = require('node:net');
 /** Microseconds per clock tick (utime/stime in /proc/<pid>/stat count ticks). */
 const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
-/** utime + stime of every thread of `pid` so far, in microseconds (0 once it is gone). */
-function cpuUs(pid) {
+/** CPU time of every thread of `pid` so far, in microseconds: user, sys (kernel), total; 0s once it is gone. */
+function cpuSplitUs(pid) {
   try {
     const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime, stime (fields 14, 15)
+    const user = Number(fields[11]) * TICK_US; // utime (field 14)
+    const sys = Number(fields[12]) * TICK_US; // stime (field 15)
+    return { user, sys, total: user + sys };
   } catch {
-    return 0;
+    return { user: 0, sys: 0, total: 0 };
   }
 }
+
+/** utime + stime of every thread of `pid` so far, in microseconds (0 once it is gone). */
+const cpuUs = (pid) => cpuSplitUs(pid).total;
 
 /** A port free on 127.0.0.1 right now (the kernel picks it). */
 async function freePort() {
@@ -30,4 +35,4 @@ async function freePort() {
 
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 
-module.exports = { TICK_US, cpuUs, freePort, has };
+module.exports = { TICK_US, cpuUs, cpuSplitUs, freePort, has };

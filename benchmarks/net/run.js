@@ -3,7 +3,7 @@
 // and redis-server (when installed). Server pinned to CPU 0 (one driver), load generator pinned to
 // CPU 1 (taskset). On 2 cores the load generator saturates first, so besides requests/s each
 // case reports the server's CPU time per request: utime+stime from /proc/<pid>/stat (all of the
-// server's threads) over the run, divided by the requests served. Every server of a suite runs at
+// server's threads) over the run, divided by the requests served, with its kernel part (stime). Every server of a suite runs at
 // once; after a warm-up each case is measured in rounds where the servers take turns, and the
 // median of the rounds is reported (3 rounds, 1 with --quick). Each suite also runs a reference,
 // `C io_uring (floor)` (uring-floor.c, compiled here with cc): a minimal single-threaded C server on
@@ -13,7 +13,7 @@ const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { TICK_US, cpuUs, freePort, has } = require('../lib/proc');
+const { TICK_US, cpuSplitUs, freePort, has } = require('../lib/proc');
 
 const root = path.join(__dirname, '..', '..');
 const json = process.argv.includes('--json');
@@ -138,17 +138,20 @@ async function measure(kind, list, runs) {
       const seen = new Map(servers.map((s) => [s.name, []]));
       for (let round = 0; round < ROUNDS; round++) {
         for (const s of servers) {
-          const before = cpuUs(s.proc.pid);
+          const before = cpuSplitUs(s.proc.pid);
           const { requests, rps } = run(s.port);
-          seen.get(s.name).push({ rps, cpu: (cpuUs(s.proc.pid) - before) / requests, requests });
+          const after = cpuSplitUs(s.proc.pid);
+          seen.get(s.name).push({ rps, cpu: (after.total - before.total) / requests, sys: (after.sys - before.sys) / requests, requests });
         }
       }
       for (const s of servers) {
         const xs = seen.get(s.name);
         const rps = median(xs.map((x) => x.rps));
         const cpu = median(xs.map((x) => x.cpu));
-        out.push({ case: run.label, server: s.name, rps: Math.round(rps), cpuUsPerReq: +cpu.toFixed(2), requests: xs[0].requests, rounds: xs.length });
-        log(`  ${run.label.padEnd(22)} ${s.name.padEnd(18)} ${String(Math.round(rps)).padStart(8)} req/s  ${cpu.toFixed(2).padStart(6)} us CPU/req`);
+        // The kernel's part (stime): loopback TCP and wake-ups, which bound every server alike.
+        const sys = median(xs.map((x) => x.sys));
+        out.push({ case: run.label, server: s.name, rps: Math.round(rps), cpuUsPerReq: +cpu.toFixed(2), sysUsPerReq: +sys.toFixed(2), requests: xs[0].requests, rounds: xs.length });
+        log(`  ${run.label.padEnd(22)} ${s.name.padEnd(18)} ${String(Math.round(rps)).padStart(8)} req/s  ${cpu.toFixed(2).padStart(6)} us CPU/req (kernel ${sys.toFixed(2)})`);
       }
     }
   } finally {
