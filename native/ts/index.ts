@@ -1,23 +1,20 @@
 // @gatio/native: topology, thread pinning and the io_uring probe (C++ addon + typed wrapper).
+// Values are re-exported as plain data properties (`export const { ... } = module`), never with
+// `export { x } from`: TypeScript compiles that to `exports.x = void 0` and later a getter on the
+// same name, and redefining a data property as an accessor turns the exports object into a
+// dictionary, which makes every `native.X` read in the drivers' per-completion loops a hash lookup.
+// The classes come through `export *`, whose getters are new properties and keep it fast.
+import * as topologyModule from './topology';
+import * as affinityModule from './affinity';
+import * as probeModule from './probe';
+import * as bindingModule from './binding';
 export type { NumaNode, Topology } from './topology';
-export { topology, describeTopology } from './topology';
-export { pinThread, threadAffinity, threadId, yieldThread } from './affinity';
+export const { topology, describeTopology } = topologyModule;
+export const { pinThread, threadAffinity, threadId, yieldThread } = affinityModule;
 export type { IoUringProbe } from './probe';
-export { ioUringProbe, assertIoUring } from './probe';
-export {
-  GatioError,
-  InvalidArgError,
-  InvalidCpuError,
-  CpuNotAllowedError,
-  InvalidTopologyError,
-  IoUringUnavailableError,
-  NativeError,
-  toNativeError,
-  formatCpus,
-} from './errors';
-export { addonPath } from './binding';
-// The ring's constants are copied into plain properties: `export ... from` compiles to a getter
-// per name, and the drivers read these in their per-completion loops.
+export const { ioUringProbe, assertIoUring } = probeModule;
+export * from './errors';
+export const { addonPath } = bindingModule;
 import * as uring from './uring';
 export const {
   OP_ACCEPT,
@@ -39,7 +36,7 @@ export const {
   SHUT_RD,
   SHUT_WR,
   SHUT_RDWR,
+  createUring,
 } = uring;
-export { createUring } from './uring';
 export type { Uring, UringInfo } from './uring';
 export * from './net-errors';

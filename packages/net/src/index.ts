@@ -1,12 +1,23 @@
 // @gatio/net: declared TCP and UDP ports served by io_uring multishot accept/recv/recvmsg on Gatio drivers.
 // Main thread: validatePorts, checkReports. Driver thread: attachDriver. See docs/net.md.
-export { validatePorts, checkReports, defaultOptions } from './config';
+//
+// Values are re-exported as plain properties, never with `export { x } from` (which TypeScript
+// compiles to a `void 0` data property redefined as a getter, turning the exports object into a
+// dictionary): test/exports-fast.test.ts keeps the entry points in fast mode.
+import * as config from './config';
+import * as attach from './attach';
+import * as connection from './connection';
+import * as udpSocket from './udp-socket';
+import * as libuv from './backend-libuv';
+export const { validatePorts, checkReports, defaultOptions } = config;
 export type { PortSpec, PortOptions, NormalizedPort, NormalizedOptions, PortReport, DriverDesc } from './config';
-export { attachDriver, loadHandler, fileHash } from './attach';
+export const { attachDriver, loadHandler, fileHash } = attach;
 export type { AttachOptions, DriverNetHandle } from './attach';
-export { Connection } from './connection';
+export const { Connection } = connection;
+export type Connection = connection.Connection;
 export type { Handler } from './driver-net';
-export { UdpSocket } from './udp-socket';
+export const { UdpSocket } = udpSocket;
+export type UdpSocket = udpSocket.UdpSocket;
 export type { UdpHandler, UdpRemote } from './udp-socket';
 export * from './errors';
-export { HAS_REUSE_PORT } from './backend-libuv';
+export const { HAS_REUSE_PORT } = libuv;
