@@ -9,6 +9,7 @@
  *   closed   once the recv's last CQE, the in-flight send and the shutdown are all back, the fd
  *            is closed through the ring and handler.close(conn, err) runs; the slot is reused
  */
+import { Buffer } from 'node:buffer'; // a module binding: the global is an accessor
 import type { DriverNet, Listener } from './driver-net';
 import { BLOCK_SIZE } from './send-blocks';
 

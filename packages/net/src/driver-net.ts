@@ -30,6 +30,7 @@ import {
   type Uring,
 } from '@gatio/native';
 import { channel } from 'node:diagnostics_channel';
+import { Buffer } from 'node:buffer'; // a module binding: the global is an accessor
 import { performance } from 'node:perf_hooks'; // a module binding: the global is a lazy getter
 import * as os from 'node:os';
 import type { NormalizedTcpPort, NormalizedUdpPort } from './config';

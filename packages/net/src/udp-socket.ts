@@ -17,6 +17,7 @@
  * datagram, one completion event per batch). A staging buffer is reused once none of its batches
  * is in flight; a turn that outgrows it moves on to another (at most MAX_STAGING per socket).
  */
+import { Buffer } from 'node:buffer'; // a module binding: the global is an accessor
 import * as os from 'node:os';
 import { CQE_BUFFER_SHIFT, CQE_F_BUFFER, CQE_F_MORE, OP_RECVMSG, RECVMSG_OUT_SIZE, SEND_RECORD_HEADER, SocketError, errnoName, type Uring } from '@gatio/native';
 import type { NormalizedUdpPort, PortReport } from './config';
