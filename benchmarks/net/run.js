@@ -133,19 +133,34 @@ async function measure(kind, list, runs) {
         skipped.push(`${kind} ${FLOOR}: ${err.message}`);
       }
     }
-    for (const s of servers) warmUps[kind](s.port);
+    // The reference must never fail the benchmark: if it breaks during a run, it leaves the suite.
+    const optional = (s, fn) => {
+      try {
+        return fn();
+      } catch (err) {
+        if (s.name !== FLOOR) throw err;
+        skipped.push(`${kind} ${FLOOR}: ${err.message.split('\n')[0]}`);
+        s.proc.kill('SIGKILL');
+        servers.splice(servers.indexOf(s), 1);
+        return null;
+      }
+    };
+    for (const s of [...servers]) optional(s, () => warmUps[kind](s.port));
     for (const run of runs) {
       const seen = new Map(servers.map((s) => [s.name, []]));
       for (let round = 0; round < ROUNDS; round++) {
-        for (const s of servers) {
+        for (const s of [...servers]) {
           const before = cpuSplitUs(s.proc.pid);
-          const { requests, rps } = run(s.port);
+          const result = optional(s, () => run(s.port));
+          if (result === null) continue;
+          const { requests, rps } = result;
           const after = cpuSplitUs(s.proc.pid);
           seen.get(s.name).push({ rps, cpu: (after.total - before.total) / requests, sys: (after.sys - before.sys) / requests, requests });
         }
       }
       for (const s of servers) {
-        const xs = seen.get(s.name);
+        const xs = seen.get(s.name) ?? [];
+        if (xs.length === 0) continue;
         const rps = median(xs.map((x) => x.rps));
         const cpu = median(xs.map((x) => x.cpu));
         // The kernel's part (stime): loopback TCP and wake-ups, which bound every server alike.
