@@ -7,7 +7,7 @@
 // once; after a warm-up each case is measured in rounds where the servers take turns, and the
 // median of the rounds is reported (3 rounds, 1 with --quick). Each suite also runs a reference,
 // `C io_uring (floor)` (uring-floor.c, compiled here with cc): a minimal single-threaded C server on
-// io_uring, i.e. about the least CPU per request the kernel allows. It is not a competitor: its
+// io_uring, i.e. what the kernel plus almost no user-space work costs. It is not a competitor: its
 // ratios are reported apart (`floor`), never in the Gatio-vs-competitor summary.
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');

@@ -1,5 +1,6 @@
-// Reference "floor" for `npm run bench:net` (compiled by run.js with cc -O2): the least a
-// single-threaded server on io_uring can spend per request, to show how close Gatio gets.
+// Reference "floor" for `npm run bench:net` (compiled by run.js with cc -O2): about what a
+// single-threaded server on io_uring with almost no user-space work spends per request, to show
+// how close Gatio gets (a reference, not a proven lower bound).
 //   uring-floor resp|http|echo PORT
 // Listens on 127.0.0.1:PORT, prints "listening", runs until SIGTERM/SIGINT (default action).
 // One ring (single issuer, deferred task work), multishot accept, multishot recv from a provided
