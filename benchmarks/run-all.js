@@ -6,7 +6,7 @@
  * as an SVG bar chart in bench-results/summary.svg (plus summary.json), to be read at a glance.
  * Every ratio is shown as Gatio's advantage: > 1 means Gatio did better (more per second, fewer
  * microseconds), whatever the metric's direction. A suite's `floor` ratios (net: a minimal C
- * io_uring server) come out as reference rows, grey in the chart: a bound, not a competitor.
+ * io_uring server) come out as reference rows, grey in the chart: a reference, not a competitor.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
