@@ -85,6 +85,16 @@ export class LibuvConnection {
     if (bytes !== undefined) this.write(bytes);
     if (this.socket.writable) this.socket.end();
   }
+  /** As Connection#pause: node:net stops reading the socket (and buffers what it had read). */
+  pause(): void {
+    this.socket.pause();
+  }
+  resume(): void {
+    this.socket.resume();
+  }
+  get isPaused(): boolean {
+    return this.socket.isPaused();
+  }
   destroy(err?: Error): void {
     if (err !== undefined && this.error === undefined) this.error = err;
     this.socket.destroy();

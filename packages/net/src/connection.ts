@@ -51,6 +51,12 @@ export class Connection {
   /** @internal */ dirty = false;
   /** @internal */ lastActive = 0;
   /** @internal */ error: Error | undefined = undefined;
+  /** @internal pause() was called and resume() not yet. */
+  paused = false;
+  /** @internal Bytes received while paused (copies), delivered in order by resume(). */
+  held: Buffer[] = [];
+  /** @internal The peer's EOF came while paused or behind held bytes. */
+  heldEof = false;
   private peer: [string, number] | null = null;
 
   /** @internal */
@@ -173,6 +179,29 @@ export class Connection {
     return this.outLen > 0 || this.queue.length > 0;
   }
 
+  /**
+   * Stops data() for this connection until resume(): the armed receive is cancelled, so the kernel
+   * stops taking the peer's bytes once the socket's receive buffer is full, and the peer's writes
+   * block (TCP backpressure). Bytes that were already on their way are kept and come first after
+   * resume(), as does the peer's EOF.
+   */
+  pause(): void {
+    if (this.state !== 'open' || this.paused) return;
+    this.paused = true;
+    this.net.cancelRecv(this);
+  }
+
+  /** Delivers what was held (on a later microtask, in order), then receives again. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.state === 'open') this.net.resumeRecv(this);
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /** Flushes queued writes, then sends FIN and closes. The optional bytes are written first. */
   end(bytes?: Uint8Array | string): void {
     if (bytes !== undefined) this.write(bytes);
@@ -189,6 +218,7 @@ export class Connection {
     if (err !== undefined && this.error === undefined) this.error = err;
     this.state = 'closing';
     this.dropPending();
+    this.held = [];
     this.net.cancelRecv(this);
     this.net.shutdown(this, 2);
     this.net.maybeClose(this);

@@ -271,15 +271,20 @@ export class DriverNet implements UdpHost {
         const l = conn.listener;
         // Valid only during this call: native code recycles the buffer when the batch returns.
         const view = Buffer.from(l.memory, (flags >>> CQE_BUFFER_SHIFT) * l.options.bufferSize, res);
-        try {
-          l.handler.data(conn, view);
-        } catch (err) {
-          this.handlerThrew(conn, err, 'data');
+        if (conn.paused || conn.held.length > 0) {
+          // Received before the cancel took effect, or behind bytes resume() has yet to deliver.
+          conn.held.push(Buffer.from(view));
+        } else {
+          try {
+            l.handler.data(conn, view);
+          } catch (err) {
+            this.handlerThrew(conn, err, 'data');
+          }
         }
       }
       if ((flags & CQE_F_MORE) !== 0) return;
       conn.recvArmed = false;
-      if (conn.state === 'open') this.rearm.push(conn);
+      if (conn.state === 'open') this.rearm.push(conn); // not while paused: see flush
     } else {
       conn.recvArmed = false;
       if (res === -E.ENOBUFS) {
@@ -288,19 +293,63 @@ export class DriverNet implements UdpHost {
         if (conn.state === 'open') this.rearm.push(conn);
       } else if (res === 0) {
         if (conn.state === 'open') {
-          const h = conn.listener.handler;
-          try {
-            if (h.end !== undefined) h.end(conn);
-            else conn.end();
-          } catch (err) {
-            this.handlerThrew(conn, err, 'end');
-          }
+          if (conn.paused || conn.held.length > 0) conn.heldEof = true;
+          else this.peerEnded(conn);
         }
-      } else if (res !== -E.ECANCELED) {
+      } else if (res === -E.ECANCELED) {
+        // Cancelled by pause(); resume() came before this completion, so receive again.
+        if (conn.state === 'open') this.rearm.push(conn);
+      } else {
         conn.destroy(new ConnectionError(`recv failed: ${errnoName(-res)} (peer reset?)`, -res, 'recv'));
       }
     }
     this.maybeClose(conn);
+  }
+
+  /** The peer sent FIN: the handler's end(), or by default end once the writes are flushed. */
+  private peerEnded(conn: Connection): void {
+    const h = conn.listener.handler;
+    try {
+      if (h.end !== undefined) h.end(conn);
+      else conn.end();
+    } catch (err) {
+      this.handlerThrew(conn, err, 'end');
+    }
+  }
+
+  /** @internal After resume(): the held bytes (and EOF) first, then a receive again. */
+  resumeRecv(conn: Connection): void {
+    if (conn.held.length > 0 || conn.heldEof) {
+      // On a microtask, not inside resume(): a handler may call it from data() or from a timer,
+      // and the bytes must not arrive in the middle of its own code.
+      queueMicrotask(() => this.deliverHeld(conn));
+      return;
+    }
+    this.rearm.push(conn);
+    this.scheduleFlush();
+  }
+
+  private deliverHeld(conn: Connection): void {
+    const h = conn.listener.handler;
+    while (conn.held.length > 0) {
+      if (conn.paused || conn.state !== 'open') return; // paused again: the rest waits
+      const bytes = conn.held.shift() as Buffer;
+      conn.lastActive = performance.now();
+      try {
+        h.data(conn, bytes);
+      } catch (err) {
+        this.handlerThrew(conn, err, 'data');
+      }
+    }
+    if (conn.paused || conn.state !== 'open') return;
+    if (conn.heldEof) {
+      conn.heldEof = false;
+      this.peerEnded(conn);
+      this.maybeClose(conn);
+      return;
+    }
+    this.rearm.push(conn);
+    this.scheduleFlush();
   }
 
   private onSend(slot: number, res: number): void {
@@ -414,6 +463,11 @@ export class DriverNet implements UdpHost {
     if (conn.dirty) return;
     conn.dirty = true;
     this.dirty.push(conn);
+    this.scheduleFlush();
+  }
+
+  /** Outside a batch (timers, promises, resume()), what a turn queued is flushed on a microtask. */
+  private scheduleFlush(): void {
     if (!this.inBatch && !this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(this.flushBound);
@@ -466,7 +520,7 @@ export class DriverNet implements UdpHost {
     this.submitSends();
     const rearm = this.rearm;
     this.rearm = [];
-    for (const conn of rearm) if (conn.state === 'open' && !conn.recvArmed) this.armRecv(conn);
+    for (const conn of rearm) if (conn.state === 'open' && !conn.recvArmed && !conn.paused) this.armRecv(conn);
     if (this.udpDirty.length > 0) {
       const udp = this.udpDirty;
       this.udpDirty = [];
