@@ -42,3 +42,52 @@ test('pipelined RESP over two drivers: every reply in order, same data from ever
     await rt.close();
   }
 });
+
+test('a client that pipelines without reading is held back: the server stops reading, then answers everything', async () => {
+  const port = await freePort();
+  const rt = await Runtime.start({
+    filename: path.join(dir, 'tasks.js'),
+    drivers: 1,
+    ports: [{ port, drivers: [0], handler: path.join(dir, 'handler.js') }],
+  });
+  try {
+    const key = 'k'.repeat(200);
+    const value = 'v'.repeat(1000);
+    const reply = `$${value.length}\r\n${value}\r\n`;
+    const n = 100000;
+    const s = await connect(port);
+    s.write(cmd('SET', key, value));
+    expect((await readUntil(s, (b) => b.length >= 5)).data.toString()).toBe('+OK\r\n');
+    // 22 MB of GETs (100 MB of replies) while we read nothing: far more than the sockets' buffers.
+    s.pause();
+    const requests = cmd('GET', key).repeat(n);
+    s.write(requests);
+    // The server's receive buffer may take all of it (tcp_rmem autotunes up to 32 MB here), so
+    // what shows the pause is what the server read: its bytes-in counter stops far short.
+    const bytesIn = async () => Number(/^gatio_net_bytes_in_total\{[^}]*\} (\d+)/m.exec(await rt.metrics())?.[1]);
+    await new Promise((r) => setTimeout(r, 500));
+    const read = await bytesIn();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(read).toBeLessThan(requests.length / 2);
+    expect(await bytesIn()).toBe(read);
+
+    let got = 0;
+    let bad = 0;
+    let tail = '';
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      const text = tail + d.toString('latin1');
+      const whole = text.length - (text.length % reply.length);
+      for (let i = 0; i < whole; i += reply.length) if (text.startsWith(reply, i) === false) bad++;
+      tail = text.slice(whole);
+    });
+    s.resume();
+    const deadline = Date.now() + 30000;
+    while (got < n * reply.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(got).toBe(n * reply.length);
+    expect(bad).toBe(0);
+    s.destroy();
+  } finally {
+    await rt.close();
+  }
+});

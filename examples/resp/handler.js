@@ -7,6 +7,11 @@
 // A data() call parses everything it received, runs the commands, and sends all the replies
 // that are ready with one conn.write. A reply still waiting on another driver holds the later
 // ones in conn.data.queue, each copied out on its own, until it arrives.
+//
+// Backpressure: a client may pipeline faster than its replies can go out (it does not read them)
+// or come back from other drivers. Then the connection stops reading (conn.pause()) until both are
+// back under their bounds, so the server's memory per connection stays bounded and TCP holds the
+// client back.
 const { current } = require('@gatio/core');
 const { ownerOf, apply } = require('./store');
 const { Parser, ProtocolError, Replies, limits, execute, DONE, QUIT, OK, encodeError } = require('./protocol');
@@ -26,11 +31,27 @@ const FLUSH_BYTES = 1 << 16;
 const WRITE_COPIES = 65536;
 function emit(conn) {
   if (out.n <= WRITE_COPIES) {
-    conn.write(out.buf.subarray(0, out.n));
+    send(conn, out.buf.subarray(0, out.n));
     out.n = 0;
   } else {
-    conn.write(out.take());
+    send(conn, out.take());
   }
+}
+
+// Replies waiting on other drivers past which the connection stops reading.
+const MAX_WAITING = 1024;
+
+/** conn.write, noting when the client falls behind (write returns false above highWaterMark). */
+function send(conn, bytes) {
+  if (!conn.write(bytes)) conn.data.full = true;
+}
+
+/** Reads stop while the client does not take its replies or too many wait on other drivers. */
+function flowControl(conn) {
+  const st = conn.data;
+  const behind = st.full || st.waiting >= MAX_WAITING;
+  if (behind && !conn.isPaused) conn.pause();
+  else if (!behind && conn.isPaused) conn.resume();
 }
 
 /** keyOp for protocol.execute: the key's owner driver runs it, this one if it owns the key. */
@@ -46,7 +67,7 @@ const errorLine = (msg) => Buffer.from(`-${msg}\r\n`);
 module.exports = {
   limits,
   open(conn) {
-    conn.data = { pending: null, queue: [], waiting: 0, quit: false };
+    conn.data = { pending: null, queue: [], waiting: 0, quit: false, full: false };
   },
   data(conn, bytes) {
     const st = conn.data;
@@ -99,6 +120,11 @@ module.exports = {
     // Replies before any that waits: those after it were queued. Promise callbacks run only
     // after this call returns, so these bytes go out first.
     if (out.n > 0) emit(conn);
+    flowControl(conn);
+  },
+  drain(conn) {
+    conn.data.full = false;
+    flowControl(conn);
   },
   close() {},
 };
@@ -110,8 +136,9 @@ function done(conn, slot, bytes) {
   while (st.queue.length && st.queue[0].reply !== null) {
     const next = st.queue.shift();
     if (next.quit) return void conn.end(next.reply);
-    conn.write(next.reply);
+    send(conn, next.reply);
   }
+  flowControl(conn);
 }
 
 /** pending + bytes in one new array. */

@@ -202,6 +202,11 @@ export class Connection {
     return this.paused;
   }
 
+  /** @internal Whether a receive may be armed: not paused, and nothing held waits for delivery. */
+  get reading(): boolean {
+    return !this.paused && this.held.length === 0 && !this.heldEof;
+  }
+
   /** Flushes queued writes, then sends FIN and closes. The optional bytes are written first. */
   end(bytes?: Uint8Array | string): void {
     if (bytes !== undefined) this.write(bytes);

@@ -297,7 +297,7 @@ export class DriverNet implements UdpHost {
           else this.peerEnded(conn);
         }
       } else if (res === -E.ECANCELED) {
-        // Cancelled by pause(); resume() came before this completion, so receive again.
+        // Cancelled by pause(): if resume() came before this completion, receive again (see flush).
         if (conn.state === 'open') this.rearm.push(conn);
       } else {
         conn.destroy(new ConnectionError(`recv failed: ${errnoName(-res)} (peer reset?)`, -res, 'recv'));
@@ -520,7 +520,7 @@ export class DriverNet implements UdpHost {
     this.submitSends();
     const rearm = this.rearm;
     this.rearm = [];
-    for (const conn of rearm) if (conn.state === 'open' && !conn.recvArmed && !conn.paused) this.armRecv(conn);
+    for (const conn of rearm) if (conn.state === 'open' && !conn.recvArmed && conn.reading) this.armRecv(conn);
     if (this.udpDirty.length > 0) {
       const udp = this.udpDirty;
       this.udpDirty = [];
