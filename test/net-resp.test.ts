@@ -70,6 +70,9 @@ test('a client that pipelines without reading is held back: the server stops rea
     await new Promise((r) => setTimeout(r, 200));
     expect(read).toBeLessThan(requests.length / 2);
     expect(await bytesIn()).toBe(read);
+    const gauge = async (name: string) => Number(new RegExp(`^gatio_net_${name}\\{[^}]*\\} (\\d+)`, 'm').exec(await rt.metrics())?.[1]);
+    expect(await gauge('paused_connections')).toBe(1);
+    expect(await gauge('send_queued_bytes')).toBeGreaterThan(0);
 
     let got = 0;
     let bad = 0;
@@ -86,6 +89,8 @@ test('a client that pipelines without reading is held back: the server stops rea
     while (got < n * reply.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(got).toBe(n * reply.length);
     expect(bad).toBe(0);
+    expect(await gauge('paused_connections')).toBe(0);
+    expect(await gauge('send_queued_bytes')).toBe(0);
     s.destroy();
   } finally {
     await rt.close();

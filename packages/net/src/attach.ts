@@ -54,6 +54,8 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
     udp_rearms_total: 0,
     cq_overflows_total: 0,
     send_blocks_in_use: 0,
+    send_queued_bytes: 0,
+    paused_connections: 0,
   };
   const all = [net, libuv].filter((x) => x !== null);
   for (const n of all) {
@@ -78,6 +80,14 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
   }
   if (net !== null) {
     out.send_blocks_in_use = net.blocks.inUse;
+    // Backpressure at a glance: bytes written and not yet sent, connections not reading.
+    for (const conn of net.slots) {
+      if (conn === undefined) continue;
+      out.send_queued_bytes += conn.queued;
+      if (conn.paused) out.paused_connections++;
+    }
+    // Sent, only their reports are held back (a closing connection no longer counts its bytes).
+    out.send_queued_bytes = Math.max(0, out.send_queued_bytes - net.ring.control[1]);
     out.bytes_out_total += net.ring.control[1]; // sends completed, their report held back
   }
   return out;
