@@ -79,7 +79,6 @@ Napi::Function UringObject::Define(Napi::Env env) {
                          InstanceMethod("sendMsgs", &UringObject::SendMsgs),
                          InstanceMethod("addSendSlab", &UringObject::AddSendSlab),
                          InstanceMethod("setSendTable", &UringObject::SetSendTable),
-                         InstanceMethod("sendQueued", &UringObject::SendQueued),
                      });
 }
 
@@ -108,6 +107,14 @@ UringObject::UringObject(const Napi::CallbackInfo& info)
   control_ref_ = Napi::Persistent(control);
   info.This().As<Napi::Object>().Set("control", control);
   async_ = std::make_unique<Napi::AsyncContext>(env, "gatio.uring");
+  // sendQueued is an own property bound to this object, not a prototype method: those pay
+  // napi_unwrap (a private-symbol lookup in V8's runtime) on every call, and flush makes this call
+  // once per batch. The wrapper holds the function, so it does not outlive this object.
+  auto send_queued = [](const Napi::CallbackInfo& i) {
+    return static_cast<UringObject*>(i.Data())->SendQueued(i);
+  };
+  info.This().As<Napi::Object>().Set("sendQueued",
+                                     Napi::Function::New(env, send_queued, "sendQueued", this));
 
   // Watch a registered eventfd rather than the ring fd: with DEFER_TASKRUN a completion first
   // becomes task work that only this thread can run, and queuing that work signals the eventfd
