@@ -139,3 +139,18 @@ export function cpuTicks(pid: number): number {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Samples `read` every 200 ms until two samples agree (up to 30 tries): where a stream comes to
+ * rest, on a busy machine as on an idle one. Returns the settled value, or null if it never did.
+ */
+export async function settled(read: () => number | Promise<number>): Promise<number | null> {
+  let last = await read();
+  for (let i = 0; i < 30; i++) {
+    await sleep(200);
+    const now = await read();
+    if (now === last) return now;
+    last = now;
+  }
+  return null;
+}
