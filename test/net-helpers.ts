@@ -39,6 +39,26 @@ export function connect(port: number): Promise<net.Socket> {
   });
 }
 
+/** Reads `n` bytes, or what came within ms (one concat at the end: readUntil's per-chunk concat is quadratic in big streams). */
+export function readBytes(s: net.Socket, n: number, ms = 30000): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const finish = () => {
+      clearTimeout(timer);
+      s.off('data', onData);
+      resolve(Buffer.concat(chunks));
+    };
+    const onData = (d: Buffer) => {
+      chunks.push(d);
+      got += d.length;
+      if (got >= n) finish();
+    };
+    const timer = setTimeout(finish, ms);
+    s.on('data', onData);
+  });
+}
+
 /** Reads until `until(bytes so far)` holds, the socket ends, or ms pass. */
 export function readUntil(s: net.Socket, until: (b: Buffer) => boolean, ms = 5000): Promise<{ data: Buffer; ended: boolean }> {
   return new Promise((resolve) => {

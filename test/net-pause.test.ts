@@ -1,30 +1,10 @@
 // conn.pause() / resume(): read backpressure on real loopback sockets, on both back ends.
 import { createHash, randomBytes } from 'node:crypto';
 import type * as net from 'node:net';
-import { backends, connect, fixture, readUntil, settled, sleep, startServer as start, type Backend } from './net-helpers';
+import { backends, connect, fixture, readBytes, readUntil, settled, sleep, startServer as start, type Backend } from './net-helpers';
 
 const handler = fixture('net-pause-handler.js');
 const sha = (b: Buffer) => createHash('sha1').update(b).digest('hex');
-
-/** Reads `n` bytes (concatenated once at the end: readUntil's per-chunk concat is quadratic). */
-function readBytes(s: net.Socket, n: number, ms = 30000): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let got = 0;
-    const finish = () => {
-      clearTimeout(timer);
-      s.off('data', onData);
-      resolve(Buffer.concat(chunks));
-    };
-    const onData = (d: Buffer) => {
-      chunks.push(d);
-      got += d.length;
-      if (got >= n) finish();
-    };
-    const timer = setTimeout(finish, ms);
-    s.on('data', onData);
-  });
-}
 
 /** Writes `payload` in 64 KiB pieces, honouring the socket's backpressure. */
 async function writeAll(s: net.Socket, payload: Buffer): Promise<void> {

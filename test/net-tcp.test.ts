@@ -2,7 +2,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { ask, backends, connect, fixture, freePort, readUntil, sleep, startServer as start, type Backend } from './net-helpers';
+import { ask, backends, connect, fixture, freePort, readBytes, readUntil, sleep, startServer as start, type Backend } from './net-helpers';
 import { HAS_REUSE_PORT } from '@gatio/net';
 
 const sha = (b: Buffer) => createHash('sha1').update(b).digest('hex');
@@ -10,11 +10,11 @@ const sha = (b: Buffer) => createHash('sha1').update(b).digest('hex');
 /** Streams `payload` through an echo connection in pieces while reading; returns what came back. */
 async function echoThrough(port: number, payload: Buffer, ms = 20000): Promise<Buffer> {
   const s = await connect(port);
-  const back = readUntil(s, (b) => b.length >= payload.length, ms);
+  const back = readBytes(s, payload.length, ms);
   for (let off = 0; off < payload.length; off += 1 << 16) {
     if (!s.write(payload.subarray(off, off + (1 << 16)))) await new Promise((r) => s.once('drain', r));
   }
-  const { data } = await back;
+  const data = await back;
   s.destroy();
   return data;
 }
