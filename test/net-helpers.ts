@@ -59,6 +59,13 @@ export function readBytes(s: net.Socket, n: number, ms = 30000): Promise<Buffer>
   });
 }
 
+/** Writes `payload` in 64 KiB pieces, honouring the socket's backpressure. */
+export async function writeAll(s: net.Socket, payload: Buffer): Promise<void> {
+  for (let off = 0; off < payload.length; off += 1 << 16) {
+    if (!s.write(payload.subarray(off, off + (1 << 16)))) await new Promise((r) => s.once('drain', r));
+  }
+}
+
 /** Reads until `until(bytes so far)` holds, the socket ends, or ms pass. */
 export function readUntil(s: net.Socket, until: (b: Buffer) => boolean, ms = 5000): Promise<{ data: Buffer; ended: boolean }> {
   return new Promise((resolve) => {

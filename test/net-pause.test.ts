@@ -1,17 +1,9 @@
 // conn.pause() / resume(): read backpressure on real loopback sockets, on both back ends.
 import { createHash, randomBytes } from 'node:crypto';
-import type * as net from 'node:net';
-import { backends, connect, fixture, readBytes, readUntil, settled, sleep, startServer as start, type Backend } from './net-helpers';
+import { backends, connect, fixture, readBytes, readUntil, settled, sleep, startServer as start, writeAll, type Backend } from './net-helpers';
 
 const handler = fixture('net-pause-handler.js');
 const sha = (b: Buffer) => createHash('sha1').update(b).digest('hex');
-
-/** Writes `payload` in 64 KiB pieces, honouring the socket's backpressure. */
-async function writeAll(s: net.Socket, payload: Buffer): Promise<void> {
-  for (let off = 0; off < payload.length; off += 1 << 16) {
-    if (!s.write(payload.subarray(off, off + (1 << 16)))) await new Promise((r) => s.once('drain', r));
-  }
-}
 
 describe.each(backends)('%s back end', (backend: Backend) => {
   const startServer = () => start({ handler, backend });

@@ -2,7 +2,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { ask, backends, connect, fixture, freePort, readBytes, readUntil, sleep, startServer as start, type Backend } from './net-helpers';
+import { ask, backends, connect, fixture, freePort, readBytes, readUntil, sleep, startServer as start, writeAll, type Backend } from './net-helpers';
 import { HAS_REUSE_PORT } from '@gatio/net';
 
 const sha = (b: Buffer) => createHash('sha1').update(b).digest('hex');
@@ -11,9 +11,7 @@ const sha = (b: Buffer) => createHash('sha1').update(b).digest('hex');
 async function echoThrough(port: number, payload: Buffer, ms = 20000): Promise<Buffer> {
   const s = await connect(port);
   const back = readBytes(s, payload.length, ms);
-  for (let off = 0; off < payload.length; off += 1 << 16) {
-    if (!s.write(payload.subarray(off, off + (1 << 16)))) await new Promise((r) => s.once('drain', r));
-  }
+  await writeAll(s, payload);
   const data = await back;
   s.destroy();
   return data;
