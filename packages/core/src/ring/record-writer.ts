@@ -59,6 +59,10 @@ export class RecordWriter {
           }
         }
       }
+      // The whole record, header words included, must end by `limit`: a record without payload
+      // (ABORT) passes through no codec check, and the bytes past `limit` belong to the consumer
+      // or, past the data region, to the next ring in the arena.
+      if (off > limit) off = NO_SPACE;
       if (off >= 0) {
         const i32 = codec.i32;
         i32[(start >> 2) + 1] = meta;

@@ -1,5 +1,5 @@
 import { Codec } from '../codec/codec';
-import { KIND_ABORT, KIND_REQUEST, META_NAMED, RING_HEADER_BYTES } from './layout';
+import { KIND_ABORT, KIND_REQUEST, META_NAMED, RECORD_HEADER_BYTES, RING_HEADER_BYTES, RING_TAIL } from './layout';
 import { FULL, OVERSIZED, RecordWriter, UNENCODABLE, WROTE } from './record-writer';
 import { RingConsumer, RingProducer } from './ring';
 import { ReadRecord, randomValue, readRecords, rng, sameValue } from './ring.test-util';
@@ -38,7 +38,7 @@ function expectSame(got: ReadRecord, want: Sent): void {
 }
 
 describe.each([256, 512, 1024, 4096])('RecordWriter on a ring of %i bytes', (capacity) => {
-  test('random interleavings of writes (named, plain) and reads keep every record, in order', () => {
+  test('random interleavings of writes (named, plain, abort) and reads keep every record, in order', () => {
     const { writer, consumer, guardsIntact } = ringOf(capacity);
     const r = rng(capacity);
     const sent: Sent[] = [];
@@ -50,7 +50,7 @@ describe.each([256, 512, 1024, 4096])('RecordWriter on a ring of %i bytes', (cap
         if (waiting === null) {
           const id = sent.length + 1;
           const k = r();
-          if (k < 0) waiting = { meta: KIND_ABORT, id, name: undefined, value: undefined };
+          if (k < 0.2) waiting = { meta: KIND_ABORT, id, name: undefined, value: undefined };
           else if (k < 0.4) waiting = { meta: KIND_REQUEST | META_NAMED, id, name: `task${id % 7}`, value: randomValue(r, id, 50) };
           else waiting = { meta: KIND_REQUEST, id, name: undefined, value: randomValue(r, id, 50) };
         }
@@ -84,6 +84,59 @@ describe.each([256, 512, 1024, 4096])('RecordWriter on a ring of %i bytes', (cap
     expect(writer.write(1, KIND_REQUEST, undefined, 1)).toBe(WROTE); // the freed record's space is usable again
   });
 });
+
+describe('RecordWriter at the end of the data region', () => {
+  // Records are multiples of 8 bytes, so the tail can stop 8 bytes before the end: room for part
+  // of a header only. 5 int records (24 bytes) and 8 aborts (16 bytes) take 248 of 256.
+  function tailAt248() {
+    const ring = ringOf(256);
+    let id = 1;
+    for (let i = 0; i < 5; i++) expect(ring.writer.write(id++, KIND_REQUEST, undefined, i)).toBe(WROTE);
+    for (let i = 0; i < 8; i++) expect(ring.writer.write(id++, KIND_ABORT, undefined, undefined)).toBe(WROTE);
+    const drained: ReadRecord[] = [];
+    readRecords(ring.consumer, drained);
+    expect(drained.length).toBe(13);
+    return ring;
+  }
+
+  test.each([
+    ['an abort (no payload)', KIND_ABORT, undefined, undefined],
+    ['a request', KIND_REQUEST, undefined, 7],
+    ['a named request', KIND_REQUEST | META_NAMED, 'resize', 7],
+  ])('%s with 8 bytes left before the end starts at the front, and nothing is written past the ring', (_, meta, name, value) => {
+    const { writer, consumer, guardsIntact } = tailAt248();
+    expect(writer.write(0x1234567, meta, name, value)).toBe(WROTE);
+    expect(guardsIntact()).toBe(true);
+    const got: ReadRecord[] = [];
+    readRecords(consumer, got);
+    expect(got.length).toBe(1);
+    expectSame(got[0], { meta, id: 0x1234567, name, value });
+    // The record went to the front: the next ones follow it there.
+    expect(writer.write(9, KIND_ABORT, undefined, undefined)).toBe(WROTE);
+    readRecords(consumer, got);
+    expect(got[1].id).toBe(9);
+    expect(guardsIntact()).toBe(true);
+  });
+});
+
+// Offset 8 cannot be reached: every record is at least 16 bytes and none ends past the end.
+test.each(Array.from({ length: 256 / 8 }, (_, i) => i * 8).filter((pos) => pos !== 8))(
+  'RingProducer.begin() at tail offset %i of 256 leaves room for a record header before its limit',
+  (pos) => {
+    const { writer, producer, consumer } = ringOf(256);
+    // Move the tail to `pos` with aborts (16 bytes) and one int request (24) where pos needs 8 more.
+    let id = 1;
+    if (pos % 16 === 8) expect(writer.write(id++, KIND_REQUEST, undefined, 1)).toBe(WROTE);
+    while (producer.used() < pos) expect(writer.write(id++, KIND_ABORT, undefined, undefined)).toBe(WROTE);
+    readRecords(consumer, []);
+    expect(producer.used()).toBe(0);
+    expect(producer.codec.i32[RING_TAIL] & 255).toBe(pos);
+    const start = producer.begin();
+    expect(start).toBeGreaterThanOrEqual(RING_HEADER_BYTES);
+    expect(producer.limit - start).toBeGreaterThanOrEqual(RECORD_HEADER_BYTES);
+    expect(producer.limit).toBeLessThanOrEqual(RING_HEADER_BYTES + 256);
+  },
+);
 
 describe('RecordWriter results other than WROTE publish nothing', () => {
   test('a value larger than the ring is OVERSIZED', () => {
