@@ -1,6 +1,7 @@
 #include "ring.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -19,6 +20,16 @@ int SysSetup(unsigned entries, io_uring_params* p) {
 int SysEnter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags) {
   long r = syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, nullptr, 0);
   return r < 0 ? -errno : static_cast<int>(r);
+}
+
+// GATIO_TEST_SUBMIT_CAP=n (test only): pass at most n SQEs per io_uring_enter, to force the
+// partial submits that EAGAIN and failed SQEs cause in production. Read once per ring, at setup.
+unsigned TestSubmitCap() {
+  const char* v = getenv("GATIO_TEST_SUBMIT_CAP");
+  if (v == nullptr || *v == '\0') return ~0u;
+  char* end = nullptr;
+  unsigned long n = strtoul(v, &end, 10);
+  return (*end != '\0' || n == 0 || n > ~0u) ? ~0u : static_cast<unsigned>(n);
 }
 
 }  // namespace
@@ -86,6 +97,7 @@ int Ring::Setup(unsigned entries) {
   cq_mask_ = *reinterpret_cast<unsigned*>(cq + p.cq_off.ring_mask);
   cqes_ = reinterpret_cast<io_uring_cqe*>(cq + p.cq_off.cqes);
   sqe_head_ = sqe_tail_ = *sq_ktail_;
+  submit_cap_ = TestSubmitCap();
   return 0;
 }
 
@@ -116,18 +128,23 @@ io_uring_sqe* Ring::GetSqe() {
 
 int Ring::Submit() {
   if (fd_ < 0) return -EBADF;
-  unsigned n = sqe_tail_ - sqe_head_;
-  if (n > 0) {
+  if (sqe_tail_ != sqe_head_) {
     // Release: the SQE contents must be visible before the kernel sees the new tail.
     __atomic_store_n(sq_ktail_, sqe_tail_, __ATOMIC_RELEASE);
     sqe_head_ = sqe_tail_;
   }
+  // to_submit: everything from the kernel's SQ head to our tail, not only the SQEs queued since
+  // the last call. The kernel takes at most to_submit SQEs from its head; SQEs an earlier enter
+  // left there (partial submit, EBUSY, EAGAIN) would otherwise never be passed again.
+  unsigned to_submit = pending();
+  if (to_submit > submit_cap_) to_submit = submit_cap_;
   int r;
   do {
-    r = SysEnter(fd_, n, 0, IORING_ENTER_GETEVENTS);
+    r = SysEnter(fd_, to_submit, 0, IORING_ENTER_GETEVENTS);
   } while (r == -EINTR);
-  // EBUSY/EAGAIN: the CQ overflowed or memory is short; the SQEs stay queued in the ring
-  // (the tail is published) and go with the next enter, after we reap.
+  // EBUSY/EAGAIN: the CQ overflowed or memory is short; the SQEs stay in the SQ (the tail is
+  // published), pending() still counts them, and the next Submit passes them again, after the
+  // caller has reaped.
   if (r == -EBUSY || r == -EAGAIN) return 0;
   return r;
 }

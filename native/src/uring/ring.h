@@ -29,11 +29,18 @@ class Ring {
 
   // A zeroed SQE, or nullptr when the SQ is full even after submitting what is queued.
   io_uring_sqe* GetSqe();
-  // SQEs written since the last Submit.
-  unsigned pending() const { return sqe_tail_ - sqe_head_; }
-  // Publishes the queued SQEs and calls io_uring_enter(GETEVENTS), which also runs the
-  // deferred task work that DEFER_TASKRUN parks until its owner asks. Returns the number
-  // submitted or -errno.
+  // SQEs the kernel has not consumed yet: those written since the last Submit and those an
+  // earlier enter left in the SQ (a partial submit, EBUSY, EAGAIN). Non-zero means Submit has
+  // work; the kernel advances its SQ head only inside our own io_uring_enter (no SQPOLL).
+  unsigned pending() const {
+    if (fd_ < 0) return 0;
+    // Acquire: pairs with the kernel's release of the SQ head it advanced while consuming.
+    return sqe_tail_ - __atomic_load_n(sq_khead_, __ATOMIC_ACQUIRE);
+  }
+  // Publishes the queued SQEs and calls io_uring_enter(GETEVENTS) with every SQE the kernel has
+  // not consumed, which also runs the deferred task work that DEFER_TASKRUN parks until its
+  // owner asks. Returns the number the kernel consumed (fewer than pending() on a partial
+  // submit: the rest stay in the SQ and go with the next Submit), 0 on EBUSY/EAGAIN, or -errno.
   int Submit();
 
   // CQ access: Peek returns the next CQE or nullptr; Advance consumes n.
@@ -64,6 +71,9 @@ class Ring {
   size_t sqes_size_ = 0;
   unsigned sqe_head_ = 0;  // first SQE not yet published to the kernel
   unsigned sqe_tail_ = 0;  // next SQE to hand out
+  // Test only: the most SQEs one io_uring_enter may pass, from GATIO_TEST_SUBMIT_CAP when the
+  // ring is set up (unset: no cap). Lets tests force partial submits (test/native-submit.test.ts).
+  unsigned submit_cap_ = ~0u;
   // CQ ring (shares sq_map_ with IORING_FEAT_SINGLE_MMAP)
   void* cq_map_ = nullptr;
   size_t cq_map_size_ = 0;

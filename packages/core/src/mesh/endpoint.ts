@@ -9,8 +9,7 @@
  * only one producer wins the PARKED -> AWAKE exchange, so a busy consumer costs no syscalls.
  */
 import { performance } from 'node:perf_hooks'; // a module binding: the global is a lazy getter
-import { NEEDS_CLONE, NO_SPACE, Codec } from '../codec/codec';
-import { TAG_STRING } from '../codec/tags';
+import { Codec } from '../codec/codec';
 import {
   CTRL_BELL,
   CTRL_STATE,
@@ -26,6 +25,7 @@ import {
   STATE_AWAKE,
   STATE_PARKED,
 } from '../ring/layout';
+import { FULL, OVERSIZED, RecordWriter, UNENCODABLE, WROTE } from '../ring/record-writer';
 import { RingConsumer, RingProducer } from '../ring/ring';
 import type { MeshPlan } from './plan';
 import { Queue } from './queue';
@@ -103,19 +103,20 @@ export interface EndpointHooks {
 
 /** Tight polling before an event-loop turn (see pollSpin). */
 const SYNC_POLL_MS = 0.01;
+/** tryWrite: the value cannot be encoded; the pending request (if any) was rejected. */
 const NO_RING = -1;
-const WROTE = 0;
-const FULL = 1;
-const OVERSIZED = 2;
 
 class OutChannel {
   /** Answers first, then requests by priority. */
   readonly backlog: Queue<Outgoing>[] = [new Queue(), new Queue(), new Queue(), new Queue()];
   backlogSize = 0;
+  readonly writer: RecordWriter;
   constructor(
     readonly to: number,
     readonly producer: RingProducer,
-  ) {}
+  ) {
+    this.writer = new RecordWriter(producer);
+  }
 }
 
 export class Endpoint {
@@ -253,8 +254,9 @@ export class Endpoint {
   private lastEncodeError: unknown = null;
 
   /**
-   * Writes one record into the ring. NO_RING means the value cannot be encoded at all: the pending
-   * request (if any) was rejected and nothing was sent.
+   * Writes one record into the ring (WROTE, FULL or OVERSIZED) and rings the consumer's bell.
+   * NO_RING means the value cannot be encoded at all: the pending request (if any) was rejected
+   * and nothing was sent.
    */
   private tryWrite(
     ch: OutChannel,
@@ -264,46 +266,16 @@ export class Endpoint {
     value: unknown,
     pending: Pending | null,
   ): number {
-    const p = ch.producer;
-    const codec = p.codec;
-    let start = p.begin();
-    let refreshed = false;
-    for (;;) {
-      if (start < 0) {
-        // Full by the cached HEAD: the consumer may have freed space since; look once.
-        if (refreshed || !p.refresh()) break;
-        refreshed = true;
-        start = p.begin();
-        continue;
-      }
-      let off = start + RECORD_HEADER_BYTES;
-      if (name !== undefined) off = codec.encodeString(off, p.limit, name, TAG_STRING);
-      if (off >= 0 && (meta & 15) !== KIND_ABORT) {
-        const valueAt = off;
-        off = codec.encode(valueAt, p.limit, value, 0);
-        if (off === NEEDS_CLONE) {
-          try {
-            off = codec.encodeCloned(valueAt, p.limit, value);
-          } catch (cause) {
-            this.lastEncodeError = this.hooks.encodeFailed(cause);
-            if (pending !== null) this.fail(id, this.lastEncodeError);
-            return NO_RING;
-          }
-        }
-      }
-      if (off >= 0) {
-        const i32 = codec.i32;
-        i32[(start >> 2) + 1] = meta;
-        i32[(start >> 2) + 2] = id;
-        p.commit(off);
-        this.ringBell(ch.to);
-        return WROTE;
-      }
-      if (off !== NO_SPACE) break;
-      if (p.isOversized()) return OVERSIZED;
-      start = p.wrap();
+    const r = ch.writer.write(id, meta, name, value);
+    if (r === WROTE) {
+      this.ringBell(ch.to);
+      return WROTE;
     }
-    return FULL;
+    if (r !== UNENCODABLE) return r;
+    this.lastEncodeError = this.hooks.encodeFailed(ch.writer.failure);
+    ch.writer.failure = undefined; // not kept alive
+    if (pending !== null) this.fail(id, this.lastEncodeError);
+    return NO_RING;
   }
 
   /** Writes a backlog item; an answer that cannot be encoded is replaced by that error. */

@@ -1,119 +1,155 @@
-import { serialize } from 'node:v8';
-import { Codec, NEEDS_CLONE, NO_SPACE } from '../codec/codec';
-import { RECORD_HEADER_BYTES, RING_HEADER_BYTES } from './layout';
+import { Codec } from '../codec/codec';
+import { KIND_ABORT, KIND_REQUEST, META_NAMED, RECORD_HEADER_BYTES, RING_HEADER_BYTES, RING_TAIL } from './layout';
+import { FULL, OVERSIZED, RecordWriter, UNENCODABLE, WROTE } from './record-writer';
 import { RingConsumer, RingProducer } from './ring';
+import { ReadRecord, randomValue, readRecords, rng, sameValue } from './ring.test-util';
 
-/** Deterministic random numbers, so a failure replays. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Bytes after the data region, filled with GUARD: nothing may write there. */
+const GUARD_BYTES = 128;
+const GUARD = 0x5a5a5a5a;
+
+/** One ring at offset 0 of its own arena, followed by guard words. */
+function ringOf(capacity: number) {
+  const sab = new SharedArrayBuffer(RING_HEADER_BYTES + capacity + GUARD_BYTES);
+  const place = { offset: 0, capacity };
+  const i32 = new Int32Array(sab);
+  const guardAt = (RING_HEADER_BYTES + capacity) >> 2;
+  i32.fill(GUARD, guardAt);
+  const guardsIntact = () => i32.subarray(guardAt).every((w) => w === GUARD);
+  const producer = new RingProducer(new Codec(sab), place);
+  return { writer: new RecordWriter(producer), producer, consumer: new RingConsumer(new Codec(sab), place), guardsIntact };
 }
 
-function randomValue(r: () => number, i: number): unknown {
-  const k = r();
-  if (k < 0.2) return i;
-  if (k < 0.3) return i + 0.5;
-  if (k < 0.5) return 'x'.repeat(Math.floor(r() * 40)) + 'é'.repeat(Math.floor(r() * 3)) + i;
-  if (k < 0.65) return new Uint8Array(Math.floor(r() * 50)).fill(i & 255);
-  if (k < 0.8) return { i, tags: ['a', String(i)], ok: r() < 0.5, nested: { n: null } };
-  if (k < 0.9) return [i, 'y', [true, false], undefined];
-  return new Map([[i, 'm']]); // structured-clone fallback
+interface Sent {
+  meta: number;
+  id: number;
+  name: string | undefined;
+  value: unknown;
 }
 
-/** Structured-clone results come from Node's realm, not jest's: compare those serialized. */
-function same(a: unknown, b: unknown): void {
-  if (b instanceof Map) expect(serialize(a).equals(serialize(b))).toBe(true);
-  else expect(a).toEqual(b);
+/** Throws (cheaper than an expect per record) when a record read differs from the one written. */
+function expectSame(got: ReadRecord, want: Sent): void {
+  const ok =
+    got.meta === want.meta &&
+    got.id === want.id &&
+    got.name === want.name &&
+    ((want.meta & 15) === KIND_ABORT || sameValue(got.value, want.value));
+  if (!ok) throw new Error(`record ${want.id}: got ${JSON.stringify(got)}, wrote ${JSON.stringify(want)}`);
 }
 
-/**
- * Writes one record (payload = value) the way the Endpoint does: true when written, false when
- * the ring is full, 'oversized' when the record could never fit (the Endpoint posts those).
- */
-function write(p: RingProducer, value: unknown): boolean | 'oversized' {
-  let start = p.begin();
-  let refreshed = false;
-  for (;;) {
-    if (start < 0) {
-      if (refreshed || !p.refresh()) return false;
-      refreshed = true;
-      start = p.begin();
-      continue;
-    }
-    let off = p.codec.encode(start + RECORD_HEADER_BYTES, p.limit, value, 0);
-    if (off === NEEDS_CLONE) off = p.codec.encodeCloned(start + RECORD_HEADER_BYTES, p.limit, value);
-    if (off >= 0) {
-      p.commit(off);
-      return true;
-    }
-    expect(off).toBe(NO_SPACE);
-    if (p.isOversized()) return 'oversized';
-    start = p.wrap();
-  }
-}
-
-describe.each([256, 512, 1024, 4096])('SPSC ring of %i bytes', (capacity) => {
-  test('random interleavings of writes and reads keep every record, in order', () => {
-    const sab = new SharedArrayBuffer(RING_HEADER_BYTES + capacity + 64);
-    const place = { offset: 0, capacity };
-    const producer = new RingProducer(new Codec(sab), place);
-    const consumer = new RingConsumer(new Codec(sab), place);
+describe.each([256, 512, 1024, 4096])('RecordWriter on a ring of %i bytes', (capacity) => {
+  test('random interleavings of writes (named, plain, abort) and reads keep every record, in order', () => {
+    const { writer, consumer, guardsIntact } = ringOf(capacity);
     const r = rng(capacity);
-    const sent: unknown[] = [];
-    let received = 0;
-    let waiting: unknown = undefined;
-    let hasWaiting = false;
+    const sent: Sent[] = [];
+    const got: ReadRecord[] = [];
+    let waiting: Sent | null = null;
+    let oversized = 0;
     for (let step = 0; step < 20000; step++) {
       if (r() < 0.55) {
-        if (!hasWaiting) {
-          waiting = randomValue(r, sent.length);
-          hasWaiting = true;
+        if (waiting === null) {
+          const id = sent.length + 1;
+          const k = r();
+          if (k < 0.2) waiting = { meta: KIND_ABORT, id, name: undefined, value: undefined };
+          else if (k < 0.4) waiting = { meta: KIND_REQUEST | META_NAMED, id, name: `task${id % 7}`, value: randomValue(r, id, 50) };
+          else waiting = { meta: KIND_REQUEST, id, name: undefined, value: randomValue(r, id, 50) };
         }
-        const wrote = write(producer, waiting);
-        if (wrote === true) sent.push(waiting);
-        if (wrote !== false) hasWaiting = false;
-      } else if (consumer.poll()) {
-        // Read a random number of the records that are there, then release.
-        let budget = 1 + Math.floor(r() * 5);
-        for (let off = consumer.next(); off >= 0 && budget-- > 0; off = consumer.next()) {
-          consumer.codec.pos = off + RECORD_HEADER_BYTES;
-          same(consumer.codec.decode(), sent[received]);
-          consumer.advance(off);
-          received++;
-        }
-        consumer.release();
+        const w: Sent = waiting;
+        const res = writer.write(w.id, w.meta, w.name, w.value);
+        if (res === WROTE) sent.push(w);
+        if (res === OVERSIZED) oversized++;
+        if (res !== FULL) waiting = null;
+      } else {
+        readRecords(consumer, got, 1 + Math.floor(r() * 5));
       }
+      if (!guardsIntact()) throw new Error(`step ${step}: a guard word after the ring changed`);
     }
-    while (consumer.poll()) {
-      for (let off = consumer.next(); off >= 0; off = consumer.next()) {
-        consumer.codec.pos = off + RECORD_HEADER_BYTES;
-        same(consumer.codec.decode(), sent[received]);
-        consumer.advance(off);
-        received++;
-      }
-      consumer.release();
-    }
-    expect(received).toBe(sent.length);
+    while (readRecords(consumer, got) > 0);
+    expect(got.length).toBe(sent.length);
+    for (let i = 0; i < sent.length; i++) expectSame(got[i], sent[i]);
     expect(sent.length).toBeGreaterThan(1000);
+    if (capacity >= 1024) expect(oversized).toBe(0);
   });
 
   test('a full ring asks for space and the consumer answers once', () => {
-    const sab = new SharedArrayBuffer(RING_HEADER_BYTES + capacity);
-    const place = { offset: 0, capacity };
-    const producer = new RingProducer(new Codec(sab), place);
-    const consumer = new RingConsumer(new Codec(sab), place);
+    const { writer, producer, consumer } = ringOf(capacity);
     let n = 0;
-    while (write(producer, n) === true) n++;
+    while (writer.write(n + 1, KIND_REQUEST, undefined, n) === WROTE) n++;
     expect(n).toBe(Math.floor(capacity / 24)); // 16-byte header + 8-byte int, 8-aligned
     producer.requestSpace();
     expect(consumer.poll()).toBe(true);
     consumer.advance(consumer.next());
     expect(consumer.release()).toBe(true); // the producer asked: ring its doorbell
     expect(consumer.release()).toBe(false); // once
-    expect(write(producer, 1)).toBe(true); // the freed record's space is usable again
+    expect(writer.write(1, KIND_REQUEST, undefined, 1)).toBe(WROTE); // the freed record's space is usable again
+  });
+});
+
+describe('RecordWriter at the end of the data region', () => {
+  // Records are multiples of 8 bytes, so the tail can stop 8 bytes before the end: room for part
+  // of a header only. 5 int records (24 bytes) and 8 aborts (16 bytes) take 248 of 256.
+  function tailAt248() {
+    const ring = ringOf(256);
+    let id = 1;
+    for (let i = 0; i < 5; i++) expect(ring.writer.write(id++, KIND_REQUEST, undefined, i)).toBe(WROTE);
+    for (let i = 0; i < 8; i++) expect(ring.writer.write(id++, KIND_ABORT, undefined, undefined)).toBe(WROTE);
+    const drained: ReadRecord[] = [];
+    readRecords(ring.consumer, drained);
+    expect(drained.length).toBe(13);
+    return ring;
+  }
+
+  test.each([
+    ['an abort (no payload)', KIND_ABORT, undefined, undefined],
+    ['a request', KIND_REQUEST, undefined, 7],
+    ['a named request', KIND_REQUEST | META_NAMED, 'resize', 7],
+  ])('%s with 8 bytes left before the end starts at the front, and nothing is written past the ring', (_, meta, name, value) => {
+    const { writer, consumer, guardsIntact } = tailAt248();
+    expect(writer.write(0x1234567, meta, name, value)).toBe(WROTE);
+    expect(guardsIntact()).toBe(true);
+    const got: ReadRecord[] = [];
+    readRecords(consumer, got);
+    expect(got.length).toBe(1);
+    expectSame(got[0], { meta, id: 0x1234567, name, value });
+    // The record went to the front: the next ones follow it there.
+    expect(writer.write(9, KIND_ABORT, undefined, undefined)).toBe(WROTE);
+    readRecords(consumer, got);
+    expect(got[1].id).toBe(9);
+    expect(guardsIntact()).toBe(true);
+  });
+});
+
+// Offset 8 cannot be reached: every record is at least 16 bytes and none ends past the end.
+test.each(Array.from({ length: 256 / 8 }, (_, i) => i * 8).filter((pos) => pos !== 8))(
+  'RingProducer.begin() at tail offset %i of 256 leaves room for a record header before its limit',
+  (pos) => {
+    const { writer, producer, consumer } = ringOf(256);
+    // Move the tail to `pos` with aborts (16 bytes) and one int request (24) where pos needs 8 more.
+    let id = 1;
+    if (pos % 16 === 8) expect(writer.write(id++, KIND_REQUEST, undefined, 1)).toBe(WROTE);
+    while (producer.used() < pos) expect(writer.write(id++, KIND_ABORT, undefined, undefined)).toBe(WROTE);
+    readRecords(consumer, []);
+    expect(producer.used()).toBe(0);
+    expect(producer.codec.i32[RING_TAIL] & 255).toBe(pos);
+    const start = producer.begin();
+    expect(start).toBeGreaterThanOrEqual(RING_HEADER_BYTES);
+    expect(producer.limit - start).toBeGreaterThanOrEqual(RECORD_HEADER_BYTES);
+    expect(producer.limit).toBeLessThanOrEqual(RING_HEADER_BYTES + 256);
+  },
+);
+
+describe('RecordWriter results other than WROTE publish nothing', () => {
+  test('a value larger than the ring is OVERSIZED', () => {
+    const { writer, consumer } = ringOf(256);
+    expect(writer.write(1, KIND_REQUEST, undefined, new Uint8Array(300))).toBe(OVERSIZED);
+    expect(consumer.poll()).toBe(false);
+  });
+
+  test('a value structured clone refuses is UNENCODABLE, with the reason', () => {
+    const { writer, consumer } = ringOf(256);
+    expect(writer.write(1, KIND_REQUEST, undefined, () => 1)).toBe(UNENCODABLE);
+    expect(String(writer.failure)).toMatch(/could not be cloned/);
+    expect(consumer.poll()).toBe(false);
+    expect(writer.write(2, KIND_REQUEST, undefined, 2)).toBe(WROTE);
   });
 });

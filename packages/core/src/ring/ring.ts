@@ -12,6 +12,7 @@
 import { Codec } from '../codec/codec';
 import {
   RECORD_ALIGN,
+  RECORD_HEADER_BYTES,
   RECORD_WRAP,
   RING_HEAD,
   RING_HEADER_BYTES,
@@ -88,7 +89,8 @@ export class RingProducer extends RingEnd {
 
   /**
    * Starts a record in the contiguous free space at the tail. Returns its absolute offset, or -1
-   * when the ring has no room at all; `limit` is where the writer must stop.
+   * when the ring has no room for a record header; `limit` is where the writer must stop, and it
+   * is always at least RECORD_HEADER_BYTES past the returned offset.
    */
   begin(): number {
     this.skipped = 0;
@@ -100,20 +102,27 @@ export class RingProducer extends RingEnd {
     }
     const pos = this.tail & this.mask;
     const toEnd = this.capacity - pos;
+    // Records are 8-byte multiples, so the tail can stop 8 bytes before the end: too little for a
+    // header, and a record started there would spill into what follows the data region (the next
+    // ring's HEAD in the arena). Skip to the front at once.
+    if (toEnd < RECORD_HEADER_BYTES) return this.wrap();
     this.recordStart = this.base + pos;
     this.limit = this.recordStart + (free < toEnd ? free : toEnd);
-    return free >= 16 ? this.recordStart : -1;
+    return this.limit - this.recordStart >= RECORD_HEADER_BYTES ? this.recordStart : -1;
   }
 
   /**
    * The record did not fit before the end of the data region: marks the rest as skipped and
-   * restarts at offset 0. Returns the new start, or -1 if the free space at the front is too small.
+   * restarts at offset 0. Returns the new start, or -1 if the free space at the front is too small
+   * for a record header (or the record already starts there).
    */
   wrap(): number {
     const pos = this.tail & this.mask;
     const toEnd = this.capacity - pos;
     const free = this.capacity - ((this.tail - this.cachedHead) >>> 0);
-    if (this.skipped !== 0 || pos === 0 || free - toEnd < 16) return -1;
+    // free - toEnd: the free bytes at the front once the end is skipped (negative when the space
+    // up to the end is not all free, and then there is nothing to wrap to).
+    if (this.skipped !== 0 || pos === 0 || free - toEnd < RECORD_HEADER_BYTES) return -1;
     this.i32[(this.base + pos) >> 2] = RECORD_WRAP;
     this.skipped = toEnd;
     this.recordStart = this.base;
