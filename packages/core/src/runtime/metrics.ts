@@ -2,7 +2,7 @@
  * Prometheus text exposition of a runtime's figures: per driver task counters and gauges, and
  * the figures a driver's services report (for @gatio/net: connections, bytes, CQEs, re-arms...).
  */
-import type { DriverStats } from './runtime';
+import type { DriverStats } from './stats';
 
 interface Metric {
   name: string;

@@ -18,9 +18,12 @@ import { CTRL_STATE, STATE_AWAKE, STAT_BUSY_MS_F64, STAT_COMPLETED, STAT_FAILED,
 import { DriverHandle } from './driver-handle';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options';
 import { PlannedServices } from '../service/planned';
-import { Scheduler, type DriverInfo, type DriverKind } from './scheduler';
+import { Scheduler, type DriverInfo } from './scheduler';
 import { Submitter, type RunOptions } from './submitter';
 import { formatMetrics } from './metrics';
+import type { DriverStats, DriverView, TpcStats } from './stats';
+
+export type { DriverStats, DriverView, TpcStats } from './stats';
 import { installSignalHandlers } from './shutdown';
 import { credentialsChange, readCredentials } from './credentials';
 
@@ -28,43 +31,6 @@ import { credentialsChange, readCredentials } from './credentials';
 const driverStartChannel = channel('gatio:driver:start');
 const driverCrashChannel = channel('gatio:driver:crash');
 const runtimeCloseChannel = channel('gatio:runtime:close');
-
-export interface DriverView {
-  id: number;
-  tpc: number;
-  cpu: number;
-  kind: DriverKind;
-  /** OS thread id of the pinned thread (changes when the driver is restarted). */
-  threadId: number;
-}
-
-export interface DriverStats extends DriverView {
-  /** Tasks the main thread sent to this driver. */
-  submitted: number;
-  /** Tasks this driver finished successfully (from any sender); failures count in `failed`. */
-  completed: number;
-  failed: number;
-  /** Started, not finished (async tasks included). */
-  running: number;
-  /** Waiting on the main thread for room in this driver's ring. */
-  queued: number;
-  restarts: number;
-  /** Share of wall time since the driver (re)started spent running task code. */
-  busyRatio: number;
-}
-
-export interface TpcStats {
-  id: number;
-  node: number;
-  cpus: number[];
-  submitted: number;
-  completed: number;
-  failed: number;
-  running: number;
-  queued: number;
-  restarts: number;
-  drivers: DriverStats[];
-}
 
 /**
  * Events: 'crash' ({ driver, reason }) when a driver dies (it is restarted unless restart: false),
