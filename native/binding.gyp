@@ -2,7 +2,7 @@
   "targets": [{
     "target_name": "gatio",
     "sources": ["src/addon.cc", "src/affinity.cc", "src/errors.cc", "src/js-convert.cc",
-                "src/probe.cc", "src/topology.cc",
+                "src/probe.cc", "src/reserve-port.cc", "src/topology.cc",
                 "src/uring/ring.cc", "src/uring/buf-ring.cc", "src/uring/accept.cc",
                 "src/uring/recv.cc", "src/uring/send.cc", "src/uring/close.cc",
                 "src/uring/cancel.cc", "src/uring/timeout.cc", "src/uring/shutdown.cc",

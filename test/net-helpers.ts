@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Runtime } from '@gatio/core';
+import { tcp } from '@gatio/net';
 
 export const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 
@@ -27,7 +28,7 @@ export async function startServer(opts: { drivers?: number; options?: object; ha
   const rt = await Runtime.start({
     filename: fixture('net-tasks.js'),
     drivers: n,
-    ports: [{ port, host: '127.0.0.1', transport: 'tcp', drivers: ids, handler: opts.handler ?? fixture('net-probe-handler.js'), options: opts.options, backend: opts.backend }],
+    services: [tcp({ port, host: '127.0.0.1', drivers: ids, handler: opts.handler ?? fixture('net-probe-handler.js'), ...opts.options, backend: opts.backend })],
   });
   return { rt, port };
 }

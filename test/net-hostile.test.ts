@@ -4,6 +4,7 @@
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Runtime } from '@gatio/core';
+import { tcp } from '@gatio/net';
 import { rng } from './helpers';
 import { connect, example, freePort, readUntil, sleep, spawnServer, startServer, type ChildServer } from './net-helpers';
 
@@ -15,7 +16,7 @@ async function startExample(name: string, drivers: number, options: object = {})
   const rt = await Runtime.start({
     filename: path.join(examples, name, 'tasks.js'),
     drivers,
-    ports: [{ port, drivers: ids, handler: path.join(examples, name, 'handler.js'), options }],
+    services: [tcp({ port, drivers: ids, handler: path.join(examples, name, 'handler.js'), ...options })],
   });
   const crashes: unknown[] = [];
   rt.on('crash', (c) => crashes.push(c));

@@ -2,6 +2,7 @@
 // and reached from any connection through current.run.
 import * as path from 'node:path';
 import { Runtime } from '@gatio/core';
+import { tcp } from '@gatio/net';
 import { connect, freePort, readUntil, settled } from './net-helpers';
 
 const dir = path.join(__dirname, '..', 'examples', 'resp');
@@ -12,7 +13,7 @@ test('pipelined RESP over two drivers: every reply in order, same data from ever
   const rt = await Runtime.start({
     filename: path.join(dir, 'tasks.js'),
     drivers: 2,
-    ports: [{ port, drivers: [0, 1], handler: path.join(dir, 'handler.js') }],
+    services: [tcp({ port, drivers: [0, 1], handler: path.join(dir, 'handler.js') })],
   });
   try {
     const keys = Array.from({ length: 40 }, (_, i) => `key:${i}`);
@@ -48,7 +49,7 @@ test('a client that pipelines without reading is held back: the server stops rea
   const rt = await Runtime.start({
     filename: path.join(dir, 'tasks.js'),
     drivers: 1,
-    ports: [{ port, drivers: [0], handler: path.join(dir, 'handler.js') }],
+    services: [tcp({ port, drivers: [0], handler: path.join(dir, 'handler.js') })],
   });
   try {
     const key = 'k'.repeat(200);

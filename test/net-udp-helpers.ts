@@ -2,26 +2,22 @@
 // deadline, lost datagrams are retried a few times) and a runtime serving UDP ports.
 import * as dgram from 'node:dgram';
 import { Runtime } from '@gatio/core';
+import { tcp, udp } from '@gatio/net';
 import { fixture, freePort } from './net-helpers';
 
 export { fixture, freePort };
 
 export async function startUdp(
-  ports: Array<{ port: number; host?: string; drivers?: number[]; transport?: string; handler?: string; options?: object }>,
+  ports: Array<{ port: number; host?: string; drivers?: number[]; transport?: 'tcp' | 'udp'; handler?: string; options?: object }>,
   drivers = 1,
   backend: 'io_uring' | 'libuv' = 'io_uring',
 ) {
   return Runtime.start({
     filename: fixture('net-tasks.js'),
     drivers,
-    ports: ports.map((p) => ({
-      host: '127.0.0.1',
-      transport: 'udp',
-      drivers: [0],
-      handler: fixture('net-udp-handler.js'),
-      backend,
-      ...p,
-    })),
+    services: ports.map(({ options, transport, ...p }) =>
+      (transport === 'tcp' ? tcp : udp)({ host: '127.0.0.1', drivers: [0], handler: fixture('net-udp-handler.js'), backend, ...p, ...options }),
+    ),
   });
 }
 

@@ -2,9 +2,11 @@
 // Shared start-up of the examples: `node examples/<name>/server.js --port P --drivers N [--host H]`
 // starts a Gatio runtime whose drivers 0..N-1 all serve the port with the example's handler
 // (`transport` 'tcp' or 'udp'), then prints `listening on HOST:P (N drivers)` (`udp HOST:P` for
-// UDP). SIGINT/SIGTERM close it gracefully.
+// UDP; with --port 0, the port the kernel picked). SIGINT/SIGTERM close it gracefully: the
+// examples opt in to the runtime's signal handling (a library never installs it on its own).
 const path = require('node:path');
 const { Runtime } = require('@gatio/core');
+const { tcp, udp } = require('@gatio/net');
 
 function parseArgs(argv) {
   const args = { port: 6380, drivers: 1, host: '127.0.0.1' };
@@ -27,24 +29,18 @@ async function serve(dir, { options = {}, transport = 'tcp' } = {}) {
   const args = parseArgs(process.argv.slice(2));
   const ids = Array.from({ length: args.drivers }, (_, i) => i);
   const drivers = args.cpus ? ids.map((i) => ({ cpu: args.cpus[i % args.cpus.length] })) : args.drivers;
+  const factory = transport === 'udp' ? udp : tcp;
+  const service = factory({ port: args.port, host: args.host, drivers: ids, handler: path.join(dir, 'handler.js'), ...options });
   const rt = await Runtime.start({
     filename: path.join(dir, 'tasks.js'),
     drivers,
-    ports: [{ port: args.port, host: args.host, transport, drivers: ids, handler: path.join(dir, 'handler.js'), options }],
+    services: [service],
+    // SIGINT / SIGTERM: stop accepting, finish what is in flight, exit 0.
+    shutdown: { signals: true },
   });
-  console.log(`listening on ${transport === 'udp' ? 'udp ' : ''}${args.host}:${args.port} (${args.drivers} drivers)`);
-  // The runtime does not keep the process alive by itself (drivers are unref'd); a server should.
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  let closing = false;
-  const stop = async () => {
-    if (closing) return;
-    closing = true;
-    clearInterval(keepAlive);
-    await rt.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const { address, port } = service.address();
+  console.log(`listening on ${transport === 'udp' ? 'udp ' : ''}${address}:${port} (${args.drivers} drivers)`);
+  // A runtime with services keeps the process alive until it is closed.
   return rt;
 }
 

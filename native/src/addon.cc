@@ -5,6 +5,7 @@
 
 #include "affinity.h"
 #include "probe.h"
+#include "reserve-port.h"
 #include "topology.h"
 #include "uring/uring-object.h"
 
@@ -20,6 +21,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threadId", Napi::Function::New(env, gatio::ThreadIdJs, "threadId"));
   exports.Set("yieldThread", Napi::Function::New(env, gatio::YieldThreadJs, "yieldThread"));
   exports.Set("ioUringProbe", Napi::Function::New(env, gatio::IoUringProbeJs, "ioUringProbe"));
+  exports.Set("reservePort", Napi::Function::New(env, gatio::ReservePortJs, "reservePort"));
+  exports.Set("releasePort", Napi::Function::New(env, gatio::ReleasePortJs, "releasePort"));
   exports.Set("Uring", gatio::uring::UringObject::Define(env));
   return exports;
 }

@@ -8,6 +8,7 @@ import * as topologyModule from './topology';
 import * as affinityModule from './affinity';
 import * as probeModule from './probe';
 import * as bindingModule from './binding';
+import * as reserveModule from './reserve-port';
 export type { NumaNode, Topology } from './topology';
 export const { topology, describeTopology } = topologyModule;
 export const { pinThread, threadAffinity, threadId, yieldThread } = affinityModule;
@@ -15,6 +16,8 @@ export type { IoUringProbe } from './probe';
 export const { ioUringProbe, assertIoUring } = probeModule;
 export * from './errors';
 export const { addonPath } = bindingModule;
+export const { reservePort } = reserveModule;
+export type { PortReservation } from './reserve-port';
 import * as uring from './uring';
 export const {
   OP_ACCEPT,

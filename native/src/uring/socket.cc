@@ -68,6 +68,10 @@ int ListenTcp(const std::string& host, int port, int backlog, const char** stage
   return fd;
 }
 
+int BindSocket(const std::string& host, int port, bool udp, const char** stage) {
+  return BoundSocket(host, port, udp ? SOCK_DGRAM : SOCK_STREAM, stage);
+}
+
 int BindUdp(const std::string& host, int port, const char** stage) {
   return BoundSocket(host, port, SOCK_DGRAM, stage);
 }

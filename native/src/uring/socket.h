@@ -16,6 +16,9 @@ int ListenTcp(const std::string& host, int port, int backlog, const char** stage
 // driver serving the port binds its own and the kernel hashes flows between them. IPv6 sockets
 // are IPV6_V6ONLY so `::1` and `127.0.0.1` can share a port number.
 int BindUdp(const std::string& host, int port, const char** stage);
+// A TCP (udp false) or UDP socket bound to host:port with SO_REUSEADDR + SO_REUSEPORT, not
+// listening: a reservation of the port that sockets of the same user can join (reserve-port.h).
+int BindSocket(const std::string& host, int port, bool udp, const char** stage);
 // The bound port of a socket (for port 0).
 int LocalPort(int fd);
 // The peer's address as text and its port; -errno on failure.

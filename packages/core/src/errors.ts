@@ -99,11 +99,20 @@ export class TaskEncodeError extends GatioError {
  */
 export class CredentialsChangedError extends GatioError {
   static readonly code = 'GATIO_ERR_CREDENTIALS_CHANGED';
-  constructor(driver: number, changed: string) {
+  /**
+   * `consequence`: 'not restarted' (the runtime refuses to restart a driver that runs services)
+   * or 'stops serving' (a driver's ring noticed the change).
+   */
+  constructor(
+    readonly driver: number,
+    readonly changed: string,
+    consequence: 'not restarted' | 'stops serving' = 'not restarted',
+  ) {
     super(
       CredentialsChangedError.code,
-      `driver ${driver} is not restarted: the process credentials changed since Runtime.start (${changed}); ` +
-        'drop privileges before Runtime.start, so no ring keeps the old credentials (CVE-2024-22017)',
+      `driver ${driver} ${consequence}: the process credentials changed since its io_uring was created (${changed}); ` +
+        'io_uring requests keep the credentials of the thread that created the ring (CVE-2024-22017). ' +
+        'Drop privileges before Runtime.start',
     );
   }
 }

@@ -9,3 +9,5 @@ export type { DriverInfo, DriverKind, Policy } from './runtime/scheduler';
 export * from './current';
 export type { TaskContext } from './driver/executor';
 export * from './errors';
+export * from './runtime/credentials';
+export * from './service/contract';

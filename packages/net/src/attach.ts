@@ -24,6 +24,8 @@ export interface AttachOptions {
 export interface DriverNetHandle {
   /** Per port served here: what this driver loaded. Structured-cloneable. */
   report: { driver: number; ports: PortReport[] };
+  /** Start accepting: called once the main thread checked every driver's report ('go'). */
+  serve(): void;
   /** Stop accepting, end every connection (flushing writes), then close the ring. */
   close(): Promise<void>;
   /** Close the ring and every socket now. */
@@ -140,7 +142,7 @@ export async function attachDriver(options: AttachOptions): Promise<DriverNetHan
   if (typeof id !== 'number') throw new InvalidPortConfigError('attachDriver: driver must be a driver id or { id }');
   const mine = options.ports.filter((p) => p.drivers.includes(id));
   if (mine.length === 0) {
-    return { report: { driver: id, ports: [] }, close: async () => {}, destroy: () => {}, stats: () => netStats(null), net: null };
+    return { report: { driver: id, ports: [] }, serve: () => {}, close: async () => {}, destroy: () => {}, stats: () => netStats(null), net: null };
   }
   // One module instance per file and driver, checked for the shape each transport needs.
   const handlers = new Map<string, { handler: Handler & UdpHandler; hash: string }>();
@@ -189,6 +191,7 @@ export async function attachDriver(options: AttachOptions): Promise<DriverNetHan
   }
   return {
     report: { driver: id, ports: reports },
+    serve: () => {},
     close: async () => {
       await Promise.all([net?.close(), libuv?.close()]);
     },

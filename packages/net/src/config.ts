@@ -1,6 +1,7 @@
 /**
- * Declared ports: validation on the main thread (validatePorts), and the check that every driver
- * serving a port loaded the same thing (checkReports). Both run before any connection is served.
+ * Declared ports: validation on the main thread (normalizePort, for tcp() and udp() in
+ * service.ts), and the check that every driver serving a port loaded the same thing
+ * (checkReports). Both run before any connection is accepted: drivers arm accept on 'go'.
  *
  * Relative handler paths resolve against `baseDir` when given, else process.cwd().
  */
@@ -150,71 +151,87 @@ export function validatePorts(
   const seen = new Map<string, number>();
   return ports.map((spec: unknown, i: number) => {
     const where = `ports[${i}]`;
-    if (typeof spec !== 'object' || spec === null) throw new InvalidPortConfigError(`${where} must be an object`);
-    const s = spec as Record<string, unknown>;
-    const known = ['port', 'host', 'transport', 'drivers', 'handler', 'options', 'backend', 'fallback'];
-    for (const key of Object.keys(s)) {
-      if (!known.includes(key)) throw new InvalidPortConfigError(`${where}.${key} is not a port field (known: ${known.join(', ')})`);
-    }
-    const port = s.port;
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new InvalidPortConfigError(`${where}.port must be an integer from 0 to 65535, got ${String(port)}`);
-    }
-    const host = s.host === undefined ? '127.0.0.1' : s.host;
-    if (typeof host !== 'string' || !/^[0-9a-fA-F:.]+$/.test(host)) {
-      throw new InvalidPortConfigError(`${where}.host must be an IPv4 or IPv6 literal such as '127.0.0.1' or '::1', got ${String(host)}`);
-    }
-    const transport = s.transport === undefined ? 'tcp' : s.transport;
-    if (transport !== 'tcp' && transport !== 'udp') {
-      throw new InvalidPortConfigError(`${where}.transport must be 'tcp' or 'udp', got ${String(transport)}`);
-    }
-    if (!Array.isArray(s.drivers) || s.drivers.length === 0) {
-      throw new InvalidPortConfigError(`${where}.drivers must be a non-empty array of driver ids`);
-    }
-    for (const d of s.drivers) {
-      if (!ids.has(d as number)) {
-        throw new InvalidPortConfigError(`${where}.drivers names unknown driver ${String(d)}; this runtime has drivers [${[...ids].join(', ')}]`);
-      }
-    }
-    if (new Set(s.drivers).size !== s.drivers.length) throw new InvalidPortConfigError(`${where}.drivers lists a driver twice`);
-    if (typeof s.handler !== 'string' || s.handler === '') {
-      throw new InvalidPortConfigError(`${where}.handler must be a module path (absolute, relative to ${opts.baseDir ?? 'process.cwd()'}, or file: URL)`);
-    }
-    const handler = resolveHandler(s.handler, opts.baseDir);
-    const backend = s.backend ?? 'io_uring';
-    if (backend !== 'io_uring' && backend !== 'libuv') {
-      throw new InvalidPortConfigError(`${where}.backend must be 'io_uring' or 'libuv', got ${String(backend)}`);
-    }
-    const fallback = s.fallback ?? 'none';
-    if (fallback !== 'libuv' && fallback !== 'none') {
-      throw new InvalidPortConfigError(`${where}.fallback must be 'libuv' (node:net / node:dgram where io_uring is blocked) or 'none', got ${String(fallback)}`);
-    }
-    const options: Record<string, number> = transport === 'udp' ? { ...defaultUdpOptions } : { ...defaultOptions };
-    const checks: Record<string, Check> = transport === 'udp' ? udpOptionChecks : optionChecks;
-    if (s.options !== undefined) {
-      if (typeof s.options !== 'object' || s.options === null) throw new InvalidPortConfigError(`${where}.options must be an object`);
-      for (const [key, value] of Object.entries(s.options)) {
-        const check = checks[key];
-        if (check === undefined) {
-          throw new InvalidPortConfigError(
-            `${where}.options.${key} is not an option of a ${transport} port (known: ${Object.keys(checks).join(', ')})`,
-          );
-        }
-        const problem = typeof value === 'number' ? check(value) : check(NaN);
-        if (problem !== null) throw new InvalidPortConfigError(`${where}.options.${key} must be ${problem}, got ${String(value)}`);
-        options[key] = value as number;
-      }
-    }
+    const p = normalizePort(spec, { where, optionsWhere: `${where}.options` }, ids, opts.baseDir);
     // TCP and UDP may share a port number (distinct kernel namespaces); so may IPv4 and IPv6.
-    const key = `${transport} ${host}:${port}`;
-    if (port !== 0 && seen.has(key)) throw new InvalidPortConfigError(`${where} declares ${key} again (first in ports[${seen.get(key)}])`);
+    const key = `${p.transport} ${p.host}:${p.port}`;
+    if (p.port !== 0 && seen.has(key)) throw new InvalidPortConfigError(`${where} declares ${key} again (first in ports[${seen.get(key)}])`);
     seen.set(key, i);
-    const base = { port, host, drivers: [...(s.drivers as number[])], handler, backend: backend as Backend, fallback: fallback as 'libuv' | 'none' };
-    return transport === 'udp'
-      ? { ...base, transport, options: options as NormalizedUdpOptions }
-      : { ...base, transport, options: options as NormalizedOptions };
+    return p;
   });
 }
+
+/**
+ * One port declaration, validated and filled with defaults. `labels` name it in messages:
+ * `where` the declaration, `optionsWhere` its per-port options.
+ */
+export function normalizePort(
+  spec: unknown,
+  labels: { where: string; optionsWhere: string },
+  ids: ReadonlySet<number>,
+  baseDir?: string,
+): NormalizedPort {
+  const { where, optionsWhere } = labels;
+  if (typeof spec !== 'object' || spec === null) throw new InvalidPortConfigError(`${where} must be an object`);
+  const s = spec as Record<string, unknown>;
+  const known = ['port', 'host', 'transport', 'drivers', 'handler', 'options', 'backend', 'fallback'];
+  for (const key of Object.keys(s)) {
+    if (!known.includes(key)) throw new InvalidPortConfigError(`${where}.${key} is not a port field (known: ${known.join(', ')})`);
+  }
+  const port = s.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidPortConfigError(`${where}.port must be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  const host = s.host === undefined ? '127.0.0.1' : s.host;
+  if (typeof host !== 'string' || !/^[0-9a-fA-F:.]+$/.test(host)) {
+    throw new InvalidPortConfigError(`${where}.host must be an IPv4 or IPv6 literal such as '127.0.0.1' or '::1', got ${String(host)}`);
+  }
+  const transport = s.transport === undefined ? 'tcp' : s.transport;
+  if (transport !== 'tcp' && transport !== 'udp') {
+    throw new InvalidPortConfigError(`${where}.transport must be 'tcp' or 'udp', got ${String(transport)}`);
+  }
+  if (!Array.isArray(s.drivers) || s.drivers.length === 0) {
+    throw new InvalidPortConfigError(`${where}.drivers must be a non-empty array of driver ids`);
+  }
+  for (const d of s.drivers) {
+    if (!ids.has(d as number)) {
+      throw new InvalidPortConfigError(`${where}.drivers names unknown driver ${String(d)}; this runtime has drivers [${[...ids].join(', ')}]`);
+    }
+  }
+  if (new Set(s.drivers).size !== s.drivers.length) throw new InvalidPortConfigError(`${where}.drivers lists a driver twice`);
+  if (typeof s.handler !== 'string' || s.handler === '') {
+    throw new InvalidPortConfigError(`${where}.handler must be a module path (absolute, relative to ${baseDir ?? 'process.cwd()'}, or file: URL)`);
+  }
+  const handler = resolveHandler(s.handler, baseDir);
+  const backend = s.backend ?? 'io_uring';
+  if (backend !== 'io_uring' && backend !== 'libuv') {
+    throw new InvalidPortConfigError(`${where}.backend must be 'io_uring' or 'libuv', got ${String(backend)}`);
+  }
+  const fallback = s.fallback ?? 'none';
+  if (fallback !== 'libuv' && fallback !== 'none') {
+    throw new InvalidPortConfigError(`${where}.fallback must be 'libuv' (node:net / node:dgram where io_uring is blocked) or 'none', got ${String(fallback)}`);
+  }
+  const options: Record<string, number> = transport === 'udp' ? { ...defaultUdpOptions } : { ...defaultOptions };
+  const checks: Record<string, Check> = transport === 'udp' ? udpOptionChecks : optionChecks;
+  if (s.options !== undefined) {
+    if (typeof s.options !== 'object' || s.options === null) throw new InvalidPortConfigError(`${optionsWhere} must be an object`);
+    for (const [key, value] of Object.entries(s.options)) {
+      const check = checks[key];
+      if (check === undefined) {
+        throw new InvalidPortConfigError(`${optionsWhere}.${key} is not an option of a ${transport} port (known: ${Object.keys(checks).join(', ')})`);
+      }
+      const problem = typeof value === 'number' ? check(value) : check(NaN);
+      if (problem !== null) throw new InvalidPortConfigError(`${optionsWhere}.${key} must be ${problem}, got ${String(value)}`);
+      options[key] = value as number;
+    }
+  }
+  const base = { port, host, drivers: [...(s.drivers as number[])], handler, backend: backend as Backend, fallback: fallback as 'libuv' | 'none' };
+  return transport === 'udp'
+    ? { ...base, transport, options: options as NormalizedUdpOptions }
+    : { ...base, transport, options: options as NormalizedOptions };
+}
+
+/** The option names of a transport's ports (top-level fields of tcp() and udp()). */
+export const optionNames = { tcp: Object.keys(optionChecks), udp: Object.keys(udpOptionChecks) } as const;
 
 function resolveHandler(handler: string, baseDir?: string): string {
   if (handler.startsWith('file:')) return fileURLToPath(handler);

@@ -107,21 +107,18 @@ export class DatagramSendError extends GatioError {
   }
 }
 
-/**
- * The process credentials changed after a driver created its io_uring: requests on that ring would
- * still run with the old credentials (CVE-2024-22017), so the driver refuses new work.
- */
-export class CredentialsChangedError extends GatioError {
-  static readonly code = 'GATIO_ERR_CREDENTIALS_CHANGED';
-  constructor(
-    readonly driver: number,
-    readonly changed: string,
-  ) {
+/** The process credentials changed after a driver created its io_uring (core's class, one definition). */
+export { CredentialsChangedError } from '@gatio/core';
+
+/** address() of a service before Runtime.start resolved, or after the runtime stopped. */
+export class ServiceNotStartedError extends GatioError {
+  static readonly code = 'GATIO_ERR_SERVICE_NOT_STARTED';
+  constructor(kind: string, state: 'not started' | 'stopped') {
     super(
-      CredentialsChangedError.code,
-      `driver ${driver}: the process credentials changed after its io_uring was created (${changed}); io_uring ` +
-        'requests keep the credentials of the thread that created the ring (CVE-2024-22017), so this driver ' +
-        'stops serving. Drop privileges before Runtime.start; rings created earlier keep the old credentials',
+      ServiceNotStartedError.code,
+      state === 'stopped'
+        ? `this ${kind} service's runtime has stopped: it has no address any more (a service object serves one runtime; create a new one)`
+        : `this ${kind} service has no address yet: call address() after \`await Runtime.start({ services: [...] })\` resolved`,
     );
   }
 }

@@ -1,5 +1,6 @@
-// @gatio/net: declared TCP and UDP ports served by io_uring multishot accept/recv/recvmsg on Gatio drivers.
-// Main thread: validatePorts, checkReports. Driver thread: attachDriver. See docs/net.md.
+// @gatio/net: TCP and UDP services (tcp(), udp()) served by io_uring multishot accept/recv/recvmsg
+// on Gatio drivers, through @gatio/core's services contract. Main thread: the factories (service.ts);
+// driver thread: service-driver.ts, which attaches the ports (attach.ts). See docs/net.md.
 //
 // Values are re-exported as plain properties, never with `export { x } from` (which TypeScript
 // compiles to a `void 0` data property redefined as a getter, turning the exports object into a
@@ -9,6 +10,11 @@ import * as attach from './attach';
 import * as connection from './connection';
 import * as udpSocket from './udp-socket';
 import * as libuv from './backend-libuv';
+import * as service from './service';
+export const { tcp, udp, TcpService, UdpService } = service;
+export type TcpService = service.TcpService;
+export type UdpService = service.UdpService;
+export type { TcpServiceOptions, UdpServiceOptions, ServiceAddress } from './service';
 export const { validatePorts, checkReports, defaultOptions } = config;
 export type { PortSpec, PortOptions, NormalizedPort, NormalizedOptions, PortReport, DriverDesc } from './config';
 export const { attachDriver, loadHandler, fileHash } = attach;

@@ -5,19 +5,21 @@
 import type { MeshPlan } from '../mesh/plan';
 import type { OobRecord } from '../mesh/endpoint';
 import type { DriverInfo, Policy } from '../runtime/scheduler';
+import type { DriverServiceGroup } from '../service/planned';
 
 export interface DriverData {
   plan: MeshPlan;
   driver: DriverInfo;
   drivers: DriverInfo[];
   gen: number;
+  /** Task module; '' when the runtime only serves. */
   filename: string;
   policy: Policy;
   spinMs: number;
   /** First start of the first driver of its TPC: touch the TPC arena so its pages land on this node. */
   touchArena: boolean;
-  /** Normalized port declarations (@gatio/net); this driver serves those that list it. */
-  ports: unknown[];
+  /** The services this driver runs, grouped by service module. */
+  services: DriverServiceGroup[];
 }
 
 export type ToDriver =
@@ -28,8 +30,8 @@ export type ToDriver =
   | OobRecord;
 
 export type FromDriver =
-  | { t: 'ready'; threadId: number; affinity: number[]; net: unknown }
+  | { t: 'ready'; threadId: number; affinity: number[]; services: unknown[][] }
   | { t: 'failed'; code: string; message: string }
   | { t: 'closed' }
-  | { t: 'metrics'; seq: number; net: Record<string, number> | undefined }
+  | { t: 'metrics'; seq: number; services: Record<string, number> | undefined }
   | OobRecord;

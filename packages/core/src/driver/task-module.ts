@@ -19,6 +19,11 @@ export class TaskModule {
     private readonly ns: Record<string, unknown>,
   ) {}
 
+  /** A runtime without a task module (it only serves): every lookup is an UnknownTaskError. */
+  static none(): TaskModule {
+    return new TaskModule('(no task module: Runtime.start got no filename)', Object.create(null) as Record<string, unknown>);
+  }
+
   static async load(filename: string): Promise<TaskModule> {
     const url = filename.startsWith('file:') ? filename : pathToFileURL(filename).href;
     const ns = await importModule(url);

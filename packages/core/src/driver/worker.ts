@@ -2,9 +2,9 @@
  * Entry point of a driver thread (a worker_thread). Start-up steps, in order:
  *  1. pin this OS thread to the driver's CPU (before anything else runs here);
  *  2. on the first start of its TPC, first-touch the TPC arena from this node;
- *  3. load the task module;
- *  4. report 'ready' (OS thread id, affinity read back) and wait for 'go';
- *  5. pump the rings until told to close.
+ *  3. load the task module (if the runtime has one), then start this driver's services;
+ *  4. report 'ready' (OS thread id, affinity read back, service reports) and wait for 'go';
+ *  5. on 'go', serve and pump the rings until told to close.
  * Shutdown: on 'close' the driver finishes its running tasks, reports 'closed' and the main thread
  * terminates it.
  */
@@ -17,7 +17,7 @@ import { errorToWire, wireToError } from '../mesh/wire-error';
 import { STAT_BUSY_MS_F64, STAT_COMPLETED, STAT_FAILED, STAT_RUNNING } from '../ring/layout';
 import { Scheduler } from '../runtime/scheduler';
 import { Submitter } from '../runtime/submitter';
-import { loadNet, type NetModule } from '../runtime/options';
+import { DriverServices } from '../service/on-driver';
 import { Executor } from './executor';
 import type { DriverData, FromDriver, ToDriver } from './messages';
 import { TaskModule } from './task-module';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   endpoint.idleYield = yieldThread;
   let module: TaskModule;
   try {
-    module = await TaskModule.load(data.filename);
+    module = data.filename === '' ? TaskModule.none() : await TaskModule.load(data.filename);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const err = new TaskModuleLoadError(data.filename, reason);
@@ -83,21 +83,19 @@ async function main(): Promise<void> {
   const submitter = new Submitter(endpoint, scheduler, Infinity);
   current.bind(driver, data.drivers, (arg, options) => submitter.run(arg, options));
 
-  // Networking (@gatio/net): open this driver's listeners once tasks can run.
-  let net: Awaited<ReturnType<NetModule['attachDriver']>> | null = null;
-  if (data.ports.length > 0) {
-    try {
-      net = await loadNet().attachDriver({ driver, drivers: data.drivers, ports: data.ports, current });
-    } catch (error) {
-      const e = error as Error & { code?: string };
-      return post({ t: 'failed', code: e.code ?? 'ERR', message: e.message });
-    }
+  // Services (tcp, udp, http, ...): opened once tasks can run, serving only after 'go'.
+  let services: DriverServices;
+  try {
+    services = await DriverServices.start(data.services, { driver, drivers: data.drivers, current });
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    return post({ t: 'failed', code: e.code ?? 'ERR', message: e.message });
   }
 
   let closing = false;
-  let netClosed = net === null;
+  let servicesClosed = services.empty;
   const maybeClosed = () => {
-    if (closing && netClosed && executor.running === 0 && endpoint.pending.size === 0) {
+    if (closing && servicesClosed && executor.running === 0 && endpoint.pending.size === 0) {
       endpoint.stop();
       post({ t: 'closed' });
     }
@@ -106,29 +104,25 @@ async function main(): Promise<void> {
     switch (msg.t) {
       case 'go':
         endpoint.start();
+        services.serve();
         return;
       case 'rec':
         return endpoint.receiveOob(msg as OobRecord);
       case 'metrics':
-        return post({ t: 'metrics', seq: msg.seq, net: net?.stats?.() });
+        return post({ t: 'metrics', seq: msg.seq, services: services.stats() });
       case 'crashed':
         endpoint.failTarget(msg.thread, msg.gen, () => new DriverCrashedError(msg.thread - 1, msg.reason));
         return;
       case 'close':
         // Tasks may finish while the pump is parked, so look every few milliseconds.
         closing = true;
-        if (net !== null) {
-          net.close().then(
-            () => (netClosed = true),
-            () => (netClosed = true),
-          );
-        }
+        if (!services.empty) void services.close().then(() => (servicesClosed = true));
         setInterval(maybeClosed, 5);
         maybeClosed();
         return;
     }
   });
-  post({ t: 'ready', threadId: threadId(), affinity: threadAffinity(), net: net?.report });
+  post({ t: 'ready', threadId: threadId(), affinity: threadAffinity(), services: services.reports() });
 }
 
 void main();

@@ -15,8 +15,8 @@ export class DriverHandle {
   startedAt = 0;
   /** True from 'ready' until the worker exits. */
   live = false;
-  /** What the driver's networking reported at start (@gatio/net), if it serves ports. */
-  netReport: unknown = undefined;
+  /** What the driver's services reported at start: one list per service group it runs. */
+  serviceReports: unknown[][] | undefined = undefined;
 
   constructor(readonly info: DriverInfo) {}
 
@@ -41,7 +41,7 @@ export class DriverHandle {
           started = true;
           this.live = true;
           this.threadId = msg.threadId;
-          this.netReport = msg.net;
+          this.serviceReports = msg.services;
           this.startedAt = performance.now();
           resolve();
         } else if (msg.t === 'failed') {

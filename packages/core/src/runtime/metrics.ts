@@ -1,8 +1,8 @@
 /**
  * Prometheus text exposition of a runtime's figures: per driver task counters and gauges, and
- * what a driver's networking reports (connections, bytes, CQEs, re-arms, ENOBUFS...).
+ * the figures a driver's services report (for @gatio/net: connections, bytes, CQEs, re-arms...).
  */
-import type { DriverStats } from './runtime';
+import type { DriverStats } from './stats';
 
 interface Metric {
   name: string;
@@ -25,21 +25,24 @@ function labels(d: DriverStats, extra = ''): string {
   return `{driver="${d.id}",tpc="${d.tpc}",cpu="${d.cpu}",kind="${d.kind}"${extra}}`;
 }
 
-/** `net[i]` is what driver i's networking reported: { metricName: number } or a per-port list. */
-export function formatMetrics(drivers: DriverStats[], net: (Record<string, number> | undefined)[]): string {
+/**
+ * `services[i]` is what driver i's services reported: full metric name (service prefix included,
+ * e.g. gatio_net_connections) to value; names ending in `_total` are counters, the rest gauges.
+ */
+export function formatMetrics(drivers: DriverStats[], services: (Record<string, number> | undefined)[]): string {
   const lines: string[] = [];
   for (const m of TASK_METRICS) {
     lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
     for (const d of drivers) lines.push(`${m.name}${labels(d)} ${m.value(d)}`);
   }
-  const netNames = new Set<string>();
-  for (const n of net) if (n) for (const k of Object.keys(n)) netNames.add(k);
-  for (const key of [...netNames].sort()) {
-    const name = `gatio_net_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
-    lines.push(`# HELP ${name} Networking figure '${key}' reported by the driver.`);
+  const names = new Set<string>();
+  for (const n of services) if (n) for (const k of Object.keys(n)) names.add(k);
+  for (const key of [...names].sort()) {
+    const name = key.replace(/[^a-zA-Z0-9_]/g, '_');
+    lines.push(`# HELP ${name} Figure '${key}' reported by the driver's services.`);
     lines.push(`# TYPE ${name} ${key.endsWith('_total') ? 'counter' : 'gauge'}`);
     drivers.forEach((d, i) => {
-      const v = net[i]?.[key];
+      const v = services[i]?.[key];
       if (typeof v === 'number') lines.push(`${name}${labels(d)} ${v}`);
     });
   }

@@ -5,6 +5,7 @@
 import { describeTopology, topology as readTopology, type Topology } from '@gatio/native';
 import type { ResourceLimits } from 'node:worker_threads';
 import { InvalidOptionError } from '../errors';
+import { isService, type Service } from '../service/contract';
 import type { DriverInfo, DriverKind, Policy } from './scheduler';
 import type { ShutdownOptions } from './shutdown';
 
@@ -14,8 +15,11 @@ export interface DriverSpec {
 }
 
 export interface RuntimeOptions {
-  /** Task module (absolute path or file URL); its exports are the tasks. */
-  filename: string | URL;
+  /**
+   * Task module (absolute path or file URL); its exports are the tasks. Optional when the runtime
+   * only serves (`services`); tasks then reject with UnknownTaskError.
+   */
+  filename?: string | URL;
   /** 'auto' reads sysfs (one TPC per NUMA node); or describe nodes by hand, e.g. [{ cpus: [0] }, { cpus: [1] }]. */
   topology?: 'auto' | Array<{ id?: number; cpus: number[] }>;
   /** 'auto': one hybrid driver per allowed CPU; a number: that many; or one entry per driver. */
@@ -32,13 +36,17 @@ export interface RuntimeOptions {
   restart?: boolean;
   /** Per-driver V8 limits (worker_threads resourceLimits). */
   resourceLimits?: ResourceLimits;
-  /** Server ports served by io_uring on the listed drivers (needs @gatio/net; see its docs). */
-  ports?: unknown[];
-  /** Graceful shutdown: SIGTERM/SIGINT handling and the close() deadline. */
+  /**
+   * What runs on the drivers beside tasks: `tcp()` and `udp()` from @gatio/net, `http()` from
+   * @gatio/http. Each runs on every io and hybrid driver unless its own `drivers` option says.
+   */
+  services?: Service[];
+  /** Graceful shutdown: opt-in SIGTERM/SIGINT handling and the close() deadline. */
   shutdown?: ShutdownOptions;
 }
 
 export interface ResolvedOptions {
+  /** '' when the runtime has no task module. */
   filename: string;
   topology: Topology;
   drivers: DriverInfo[];
@@ -50,13 +58,12 @@ export interface ResolvedOptions {
   spinMs: number;
   restart: boolean;
   resourceLimits: ResourceLimits | undefined;
-  /** Normalized port declarations from @gatio/net (structured-cloneable), empty without ports. */
-  ports: unknown[];
+  services: Service[];
   shutdown: Required<ShutdownOptions>;
 }
 
 const KINDS = ['io', 'exec', 'hybrid'];
-const KNOWN = new Set(['filename', 'topology', 'drivers', 'policy', 'maxQueue', 'ringBytes', 'spinMs', 'restart', 'resourceLimits', 'ports', 'shutdown']);
+const KNOWN = new Set(['filename', 'topology', 'drivers', 'policy', 'maxQueue', 'ringBytes', 'spinMs', 'restart', 'resourceLimits', 'services', 'shutdown']);
 
 function isPowerOfTwo(n: unknown): n is number {
   return Number.isInteger(n) && (n as number) > 0 && ((n as number) & ((n as number) - 1)) === 0;
@@ -65,15 +72,24 @@ function isPowerOfTwo(n: unknown): n is number {
 export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'an object', options);
   for (const key of Object.keys(options)) {
+    if (key === 'ports') {
+      throw new InvalidOptionError('ports', "services: [tcp({ port, handler })] with tcp and udp from '@gatio/net' (the ports option was replaced)", options[key as never]);
+    }
     if (!KNOWN.has(key)) throw new InvalidOptionError(key, `one of ${[...KNOWN].join(', ')}`, key);
   }
+  const services = options.services ?? [];
+  if (!Array.isArray(services)) throw new InvalidOptionError('services', 'an array of services such as tcp({ ... }) from @gatio/net', services);
+  services.forEach((s, i) => {
+    if (!isService(s)) throw new InvalidOptionError(`services[${i}]`, 'a service object such as tcp({ ... }) from @gatio/net', s);
+  });
   const { filename } = options;
   let file: string;
   if (filename instanceof URL) file = filename.href;
   else if (typeof filename === 'string' && filename.length > 0) file = filename;
-  else throw new InvalidOptionError('filename', 'the task module path (absolute) or file URL', filename);
-  if (!file.startsWith('file:') && !file.startsWith('/')) {
-    throw new InvalidOptionError('filename', 'an absolute path or file URL (drivers resolve it from their own thread)', file);
+  else if (filename === undefined && services.length > 0) file = '';
+  else throw new InvalidOptionError('filename', 'the task module path (absolute) or file URL (optional only when the runtime has services)', filename);
+  if (file !== '' && !file.startsWith('file:') && !file.startsWith('/')) {
+    throw new InvalidOptionError('filename', "an absolute path or file URL (drivers resolve it from their own thread), e.g. new URL('./tasks.js', import.meta.url)", file);
   }
 
   const topo = options.topology;
@@ -136,38 +152,12 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
   }
   const restart = options.restart ?? true;
   if (typeof restart !== 'boolean') throw new InvalidOptionError('restart', 'a boolean', restart);
-  let ports: unknown[] = [];
-  if (options.ports !== undefined) {
-    if (!Array.isArray(options.ports)) throw new InvalidOptionError('ports', 'an array of port declarations', options.ports);
-    if (options.ports.length > 0) ports = loadNet().validatePorts(options.ports, drivers);
-  }
   const sd = options.shutdown ?? {};
   if (typeof sd !== 'object' || sd === null) throw new InvalidOptionError('shutdown', 'an object { signals?, timeoutMs? }', sd);
-  const shutdown = { signals: sd.signals ?? true, timeoutMs: sd.timeoutMs ?? 10_000 };
+  const shutdown = { signals: sd.signals ?? false, timeoutMs: sd.timeoutMs ?? 10_000 };
   if (typeof shutdown.signals !== 'boolean') throw new InvalidOptionError('shutdown.signals', 'a boolean', shutdown.signals);
   if (!Number.isInteger(shutdown.timeoutMs) || shutdown.timeoutMs < 0) {
     throw new InvalidOptionError('shutdown.timeoutMs', 'a non-negative integer (milliseconds)', shutdown.timeoutMs);
   }
-  return { filename: file, topology, drivers, tpcNodes, policy, maxQueue, ringBytes, spinMs, restart, resourceLimits: options.resourceLimits, ports, shutdown };
-}
-
-/** The slice of @gatio/net the runtime calls (net depends on core, so core loads it lazily). */
-export interface NetModule {
-  validatePorts(ports: unknown[], drivers: DriverInfo[]): unknown[];
-  checkReports(ports: unknown[], reports: unknown[]): void;
-  attachDriver(ctx: { driver: DriverInfo; drivers: DriverInfo[]; ports: unknown[]; current: unknown }): Promise<{
-    report: unknown;
-    close(): Promise<void>;
-    destroy(): void;
-    /** Figures for Runtime#metrics (connections, bytes, CQEs, re-arms, ENOBUFS...). */
-    stats?(): Record<string, number>;
-  }>;
-}
-
-export function loadNet(): NetModule {
-  try {
-    return require('@gatio/net') as NetModule;
-  } catch (error) {
-    throw new InvalidOptionError('ports', 'used together with the @gatio/net package installed (npm install @gatio/net)', (error as Error).message);
-  }
+  return { filename: file, topology, drivers, tpcNodes, policy, maxQueue, ringBytes, spinMs, restart, resourceLimits: options.resourceLimits, services, shutdown };
 }

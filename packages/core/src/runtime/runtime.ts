@@ -16,10 +16,14 @@ import { planMesh, type MeshPlan } from '../mesh/plan';
 import { errorToWire, wireToError } from '../mesh/wire-error';
 import { CTRL_STATE, STATE_AWAKE, STAT_BUSY_MS_F64, STAT_COMPLETED, STAT_FAILED, STAT_RUNNING } from '../ring/layout';
 import { DriverHandle } from './driver-handle';
-import { loadNet, resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options';
-import { Scheduler, type DriverInfo, type DriverKind } from './scheduler';
+import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options';
+import { PlannedServices } from '../service/planned';
+import { Scheduler, type DriverInfo } from './scheduler';
 import { Submitter, type RunOptions } from './submitter';
 import { formatMetrics } from './metrics';
+import type { DriverStats, DriverView, TpcStats } from './stats';
+
+export type { DriverStats, DriverView, TpcStats } from './stats';
 import { installSignalHandlers } from './shutdown';
 import { credentialsChange, readCredentials } from './credentials';
 
@@ -28,47 +32,10 @@ const driverStartChannel = channel('gatio:driver:start');
 const driverCrashChannel = channel('gatio:driver:crash');
 const runtimeCloseChannel = channel('gatio:runtime:close');
 
-export interface DriverView {
-  id: number;
-  tpc: number;
-  cpu: number;
-  kind: DriverKind;
-  /** OS thread id of the pinned thread (changes when the driver is restarted). */
-  threadId: number;
-}
-
-export interface DriverStats extends DriverView {
-  /** Tasks the main thread sent to this driver. */
-  submitted: number;
-  /** Tasks this driver finished successfully (from any sender); failures count in `failed`. */
-  completed: number;
-  failed: number;
-  /** Started, not finished (async tasks included). */
-  running: number;
-  /** Waiting on the main thread for room in this driver's ring. */
-  queued: number;
-  restarts: number;
-  /** Share of wall time since the driver (re)started spent running task code. */
-  busyRatio: number;
-}
-
-export interface TpcStats {
-  id: number;
-  node: number;
-  cpus: number[];
-  submitted: number;
-  completed: number;
-  failed: number;
-  running: number;
-  queued: number;
-  restarts: number;
-  drivers: DriverStats[];
-}
-
 /**
  * Events: 'crash' ({ driver, reason }) when a driver dies (it is restarted unless restart: false),
  * 'idle' when the last pending task settled, 'error' (CredentialsChangedError) when a driver
- * serving ports cannot be restarted because the process credentials changed since start (the
+ * running services cannot be restarted because the process credentials changed since start (the
  * runtime is then destroyed; without an 'error' listener this is a process warning).
  */
 export class Runtime extends EventEmitter {
@@ -79,13 +46,14 @@ export class Runtime extends EventEmitter {
   private uninstallSignals: (() => void) | null = null;
   private readonly credentials = readCredentials();
   private metricsSeq = 0;
-  private metricsWaiters = new Map<number, { left: number; net: (Record<string, number> | undefined)[]; done: () => void }>();
+  private metricsWaiters = new Map<number, { left: number; figures: (Record<string, number> | undefined)[]; done: () => void }>();
 
   private constructor(
     private readonly opts: ResolvedOptions,
     private readonly plan: MeshPlan,
     private readonly endpoint: Endpoint,
     private readonly handles: DriverHandle[],
+    private readonly services: PlannedServices,
   ) {
     super();
     this.submitter = new Submitter(endpoint, new Scheduler(opts.drivers, opts.policy, endpoint.inflight), opts.maxQueue);
@@ -94,13 +62,14 @@ export class Runtime extends EventEmitter {
   /** Starts every driver (pinned, task module loaded) and resolves once all are ready. */
   static async start(options: RuntimeOptions): Promise<Runtime> {
     const opts = resolveOptions(options);
+    const services = await PlannedServices.plan(opts.services, opts.drivers);
     const plan = planMesh(
       opts.drivers.map((d) => d.tpc),
       opts.ringBytes,
     );
     const endpoint = new Endpoint(plan, 0, 0, opts.spinMs);
     const handles = opts.drivers.map((d) => new DriverHandle(d));
-    const rt = new Runtime(opts, plan, endpoint, handles);
+    const rt = new Runtime(opts, plan, endpoint, handles, services);
     rt.wireEndpoint();
     const touched = new Set<number>();
     const starts = handles.map((h) => {
@@ -119,9 +88,9 @@ export class Runtime extends EventEmitter {
       }
       throw new DriverStartError(failure, reason.message);
     }
-    if (opts.ports.length > 0) {
+    if (services.size > 0) {
       try {
-        loadNet().checkReports(opts.ports, handles.map((h) => h.netReport));
+        services.ready((id) => handles[id].serviceReports);
       } catch (error) {
         await rt.destroyNow();
         throw error;
@@ -232,6 +201,7 @@ export class Runtime extends EventEmitter {
     this.closing = Promise.race([graceful, deadline]).then(async (how) => {
       clearTimeout(timer);
       if (how === 'late') await this.destroyNow();
+      this.services.stopped();
       runtimeCloseChannel.publish({ graceful: how !== 'late' });
     });
     return this.closing;
@@ -248,27 +218,30 @@ export class Runtime extends EventEmitter {
     this.state = 'destroyed';
     for (const id of [...this.endpoint.pending.keys()]) this.endpoint.fail(id, new RuntimeDestroyedError());
     for (const h of this.handles) h.live = false;
-    return Promise.all(this.handles.map((h) => h.worker?.terminate())).then(() => this.endpoint.stop());
+    return Promise.all(this.handles.map((h) => h.worker?.terminate())).then(() => {
+      this.endpoint.stop();
+      this.services.stopped();
+    });
   }
 
   /**
    * Figures in the Prometheus text format: per driver tasks (submitted, completed, failed,
-   * running, queued), restarts, busy ratio, and what each driver's networking reports.
+   * running, queued), restarts, busy ratio, and the figures each driver's services report.
    */
   async metrics(): Promise<string> {
     const live = this.handles.filter((h) => h.live);
-    const net: (Record<string, number> | undefined)[] = new Array(this.handles.length).fill(undefined);
-    if (this.opts.ports.length > 0 && live.length > 0) {
+    const figures: (Record<string, number> | undefined)[] = new Array(this.handles.length).fill(undefined);
+    if (this.services.size > 0 && live.length > 0) {
       const seq = ++this.metricsSeq;
       await new Promise<void>((done) => {
-        this.metricsWaiters.set(seq, { left: live.length, net, done });
+        this.metricsWaiters.set(seq, { left: live.length, figures, done });
         for (const h of live) h.post({ t: 'metrics', seq });
         // A driver that dies meanwhile must not hang the scrape.
         setTimeout(() => this.metricsWaiters.get(seq)?.done(), 1000).unref();
       });
       this.metricsWaiters.delete(seq);
     }
-    return formatMetrics(this.stats().drivers, net);
+    return formatMetrics(this.stats().drivers, figures);
   }
 
   // ---------------------------------------------------------------- internals
@@ -288,7 +261,7 @@ export class Runtime extends EventEmitter {
       for (const h of this.handles) h.ref();
     };
     endpoint.onIdle = () => {
-      if (this.opts.ports.length === 0) for (const h of this.handles) h.unref();
+      if (this.services.size === 0) for (const h of this.handles) h.unref();
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
@@ -306,7 +279,7 @@ export class Runtime extends EventEmitter {
       policy: this.opts.policy,
       spinMs: this.opts.spinMs,
       touchArena,
-      ports: this.opts.ports,
+      services: this.services.forDriver(h.info.id),
     };
     return h.spawn(
       data,
@@ -315,8 +288,8 @@ export class Runtime extends EventEmitter {
       (reason) => this.onCrash(h, reason),
     ).then(() => {
       // Like an idle worker pool, drivers keep the process alive only while tasks are pending;
-      // a runtime that serves ports keeps it alive like a listening server, until close().
-      if (this.endpoint.pending.size === 0 && this.opts.ports.length === 0) h.unref();
+      // a runtime with services keeps it alive like a listening server, until close().
+      if (this.endpoint.pending.size === 0 && this.services.size === 0) h.unref();
     });
   }
 
@@ -324,7 +297,7 @@ export class Runtime extends EventEmitter {
     if (msg.t === 'metrics') {
       const w = this.metricsWaiters.get(msg.seq);
       if (w) {
-        w.net[h.info.id] = msg.net;
+        w.figures[h.info.id] = msg.services;
         if (--w.left === 0) w.done();
       }
       return;
@@ -355,9 +328,9 @@ export class Runtime extends EventEmitter {
     // Atomics.store: the dead thread may have left PARKED; producers must ring the new one.
     Atomics.store(new Int32Array(this.plan.arenas[ctrl.arena]), (ctrl.offset >> 2) + CTRL_STATE, STATE_AWAKE);
     if (!this.opts.restart || this.state !== 'running') return;
-    // A restarted driver serving ports creates a new io_uring: refuse if the credentials changed
+    // A restarted driver running services creates a new io_uring: refuse if the credentials changed
     // (the other drivers' rings keep the old ones, and @gatio/net stops those on its own check).
-    const changed = this.opts.ports.length > 0 ? credentialsChange(this.credentials) : '';
+    const changed = this.services.size > 0 ? credentialsChange(this.credentials) : '';
     if (changed !== '') {
       const refused = new CredentialsChangedError(h.info.id, changed);
       for (const id of [...this.endpoint.pending.keys()]) this.endpoint.fail(id, refused);
