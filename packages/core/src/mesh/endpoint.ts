@@ -9,8 +9,7 @@
  * only one producer wins the PARKED -> AWAKE exchange, so a busy consumer costs no syscalls.
  */
 import { performance } from 'node:perf_hooks'; // a module binding: the global is a lazy getter
-import { NEEDS_CLONE, NO_SPACE, Codec } from '../codec/codec';
-import { TAG_STRING } from '../codec/tags';
+import { CANNOT_ENCODE, NEEDS_CLONE, NEEDS_POST, NO_SPACE, Codec } from '../codec/codec';
 import {
   CTRL_BELL,
   CTRL_STATE,
@@ -277,18 +276,17 @@ export class Endpoint {
         continue;
       }
       let off = start + RECORD_HEADER_BYTES;
-      if (name !== undefined) off = codec.encodeString(off, p.limit, name, TAG_STRING);
+      if (name !== undefined) off = codec.encodeString(off, p.limit, name);
       if (off >= 0 && (meta & 15) !== KIND_ABORT) {
         const valueAt = off;
-        off = codec.encode(valueAt, p.limit, value, 0);
-        if (off === NEEDS_CLONE) {
-          try {
-            off = codec.encodeCloned(valueAt, p.limit, value);
-          } catch (cause) {
-            this.lastEncodeError = this.hooks.encodeFailed(cause);
-            if (pending !== null) this.fail(id, this.lastEncodeError);
-            return NO_RING;
-          }
+        off = codec.encode(valueAt, p.limit, value);
+        if (off === NEEDS_CLONE) off = codec.encodeCloned(valueAt, p.limit, value);
+        // Shared memory: only postMessage shares it (as structured clone does).
+        if (off === NEEDS_POST) return OVERSIZED;
+        if (off === CANNOT_ENCODE) {
+          this.lastEncodeError = this.hooks.encodeFailed(codec.takeFailure());
+          if (pending !== null) this.fail(id, this.lastEncodeError);
+          return NO_RING;
         }
       }
       if (off >= 0) {

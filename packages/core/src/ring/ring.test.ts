@@ -44,7 +44,7 @@ function write(p: RingProducer, value: unknown): boolean | 'oversized' {
       start = p.begin();
       continue;
     }
-    let off = p.codec.encode(start + RECORD_HEADER_BYTES, p.limit, value, 0);
+    let off = p.codec.encode(start + RECORD_HEADER_BYTES, p.limit, value);
     if (off === NEEDS_CLONE) off = p.codec.encodeCloned(start + RECORD_HEADER_BYTES, p.limit, value);
     if (off >= 0) {
       p.commit(off);
