@@ -1,7 +1,7 @@
 /**
  * Value tags of Gatio's compact codec. Each encoded value starts with one Int32 tag word.
  * Fast paths cover what tasks pass most (numbers, strings, bytes, plain objects and arrays);
- * everything else is a SERIALIZED value: v8.serialize (structured clone) bytes.
+ * everything else is a SERIALIZED value: structured-clone bytes (./clone.ts).
  */
 export const TAG_UNDEFINED = 0;
 export const TAG_NULL = 1;
@@ -13,4 +13,5 @@ export const TAG_STRING = 6; // tag, byte length, UTF-8 bytes padded to 4
 export const TAG_BYTES = 7; // tag, byte length, flags (1 = Buffer), bytes padded to 4
 export const TAG_ARRAY = 8; // tag, count, values
 export const TAG_OBJECT = 9; // tag, count, (key string, value) pairs
-export const TAG_SERIALIZED = 10; // tag, byte length, v8.serialize bytes padded to 4
+export const TAG_SERIALIZED = 10; // tag, byte length, structured-clone bytes padded to 4
+export const TAG_STRING16 = 11; // tag, byte length, UTF-16LE code units padded to 4 (lone surrogates)

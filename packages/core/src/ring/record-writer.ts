@@ -6,8 +6,7 @@
  * Thread: the thread that owns the RingProducer (one writer per ring). Hot path: no allocation,
  * no closure; one RecordWriter per ring, created once.
  */
-import { NEEDS_CLONE, NO_SPACE } from '../codec/codec';
-import { TAG_STRING } from '../codec/tags';
+import { CANNOT_ENCODE, NEEDS_CLONE, NEEDS_POST, NO_SPACE } from '../codec/codec';
 import { KIND_ABORT, RECORD_HEADER_BYTES } from './layout';
 import type { RingProducer } from './ring';
 
@@ -15,13 +14,16 @@ import type { RingProducer } from './ring';
 export const WROTE = 0;
 /** No room now: try again once the consumer has freed space. */
 export const FULL = 1;
-/** The record would never fit this ring: send it another way (postMessage). */
+/**
+ * The record would never fit this ring, or holds shared memory (only postMessage shares it, as
+ * structured clone does): send it another way (postMessage).
+ */
 export const OVERSIZED = 2;
-/** The value cannot be encoded at all (structured clone threw): `failure` holds why. */
+/** The value cannot be encoded at all (reading it threw, or structured clone refused it): `failure` holds why. */
 export const UNENCODABLE = 3;
 
 export class RecordWriter {
-  /** What the structured-clone fallback threw, after write() returned UNENCODABLE. */
+  /** What reading or cloning the value threw, after write() returned UNENCODABLE. */
   failure: unknown = undefined;
 
   constructor(readonly producer: RingProducer) {}
@@ -46,17 +48,15 @@ export class RecordWriter {
       }
       const limit = p.limit;
       let off = start + RECORD_HEADER_BYTES;
-      if (name !== undefined) off = codec.encodeString(off, limit, name, TAG_STRING);
+      if (name !== undefined) off = codec.encodeString(off, limit, name);
       if (off >= 0 && (meta & 15) !== KIND_ABORT) {
         const valueAt = off;
-        off = codec.encode(valueAt, limit, value, 0);
-        if (off === NEEDS_CLONE) {
-          try {
-            off = codec.encodeCloned(valueAt, limit, value);
-          } catch (cause) {
-            this.failure = cause;
-            return UNENCODABLE;
-          }
+        off = codec.encode(valueAt, limit, value);
+        if (off === NEEDS_CLONE) off = codec.encodeCloned(valueAt, limit, value);
+        if (off === NEEDS_POST) return OVERSIZED;
+        if (off === CANNOT_ENCODE) {
+          this.failure = codec.takeFailure();
+          return UNENCODABLE;
         }
       }
       // The whole record, header words included, must end by `limit`: a record without payload
