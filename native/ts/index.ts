@@ -36,6 +36,7 @@ export const {
   SHUT_RD,
   SHUT_WR,
   SHUT_RDWR,
+  MAX_RING_ENTRIES,
   createUring,
 } = uring;
 export type { Uring, UringInfo } from './uring';

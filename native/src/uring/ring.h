@@ -31,6 +31,11 @@ class Ring {
   io_uring_sqe* GetSqe();
   // SQEs written since the last Submit.
   unsigned pending() const { return sqe_tail_ - sqe_head_; }
+  // SQEs handed out that the kernel has not consumed yet: queued here, or published and still in
+  // the SQ (say, behind one whose preparation failed). Used by teardown.
+  unsigned unconsumed() const {
+    return fd_ < 0 ? 0 : sqe_tail_ - __atomic_load_n(sq_khead_, __ATOMIC_ACQUIRE);
+  }
   // Publishes the queued SQEs and calls io_uring_enter(GETEVENTS), which also runs the
   // deferred task work that DEFER_TASKRUN parks until its owner asks. Returns the number
   // submitted or -errno.
