@@ -2,7 +2,10 @@
 // Runs the native addon's scenarios under valgrind: 8 worker_threads load @gatio/native at once,
 // call every export, and are terminated (test/fixtures/native-load-workers.js); then a driver's
 // io_uring serves TCP: accepts, multishot receives, send blocks, partial sends, close
-// (test/fixtures/net-ring-workout.js).
+// (test/fixtures/net-ring-workout.js); then the boundary fuzz: every export and ring method with
+// hostile arguments, rings destroyed with requests in flight and inside their own batch
+// (test/fixtures/native-fuzz.js, a fixed seed), and a bound sendQueued called after its ring was
+// collected (test/fixtures/native-fuzz-cases.js).
 //
 //   valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ...
 //
@@ -25,6 +28,14 @@ const workers = process.argv[2] ?? '8';
 const scenarios = [
   { file: path.join(fixtures, 'native-load-workers.js'), args: [workers], ok: /native-load-workers OK/ },
   { file: path.join(fixtures, 'net-ring-workout.js'), args: [], ok: /net-ring-workout OK/ },
+  // 1500 calls: about a minute under valgrind (20000 in test/native-fuzz without it).
+  { file: path.join(fixtures, 'native-fuzz.js'), node: ['--expose-gc'], args: ['1500', '20251202'], ok: /native-fuzz OK/ },
+  {
+    file: path.join(fixtures, 'native-fuzz-cases.js'),
+    node: ['--expose-gc'],
+    args: ['send-queued-after-gc'],
+    ok: /send-queued-after-gc OK/,
+  },
 ];
 
 if (!fs.existsSync('/usr/bin/valgrind') && spawnSync('valgrind', ['--version']).error) {
@@ -37,7 +48,7 @@ if (!fs.existsSync(addon)) {
 }
 
 /** One scenario under valgrind: its reports, and whether the scenario itself finished. */
-function runScenario({ file, args: extra, ok }) {
+function runScenario({ file, node = [], args: extra, ok }) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatio-valgrind-'));
   const xmlFile = path.join(tmp, 'valgrind.xml');
   const args = [
@@ -49,6 +60,7 @@ function runScenario({ file, args: extra, ok }) {
     '--xml=yes',
     `--xml-file=${xmlFile}`,
     process.execPath,
+    ...node,
     file,
     ...extra,
   ];

@@ -1,9 +1,11 @@
 // Registers the exports, nothing else. Every worker thread that loads it gets its own instance;
 // functions act on the calling thread (see affinity.h), and the only state, a `Uring`, lives in
-// its object with an env cleanup hook (see uring/uring-object.h).
+// its object with an env cleanup hook (see uring/uring-object.h). Each function goes through
+// Guarded (errors.h), so no C++ exception can unwind through N-API.
 #include <napi.h>
 
 #include "affinity.h"
+#include "errors.h"
 #include "probe.h"
 #include "reserve-port.h"
 #include "topology.h"
@@ -12,17 +14,22 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("topology", Napi::Function::New(env, gatio::TopologyJs, "topology"));
-  exports.Set("pinThread", Napi::Function::New(env, gatio::PinThreadJs, "pinThread"));
+  exports.Set("topology", Napi::Function::New(env, gatio::Guarded<gatio::TopologyJs>, "topology"));
+  exports.Set("pinThread",
+              Napi::Function::New(env, gatio::Guarded<gatio::PinThreadJs>, "pinThread"));
   exports.Set("threadAffinity",
-              Napi::Function::New(env, gatio::ThreadAffinityJs, "threadAffinity"));
-  exports.Set("processAffinity",
-              Napi::Function::New(env, gatio::ProcessAffinityJs, "processAffinity"));
-  exports.Set("threadId", Napi::Function::New(env, gatio::ThreadIdJs, "threadId"));
-  exports.Set("yieldThread", Napi::Function::New(env, gatio::YieldThreadJs, "yieldThread"));
-  exports.Set("ioUringProbe", Napi::Function::New(env, gatio::IoUringProbeJs, "ioUringProbe"));
-  exports.Set("reservePort", Napi::Function::New(env, gatio::ReservePortJs, "reservePort"));
-  exports.Set("releasePort", Napi::Function::New(env, gatio::ReleasePortJs, "releasePort"));
+              Napi::Function::New(env, gatio::Guarded<gatio::ThreadAffinityJs>, "threadAffinity"));
+  exports.Set("processAffinity", Napi::Function::New(env, gatio::Guarded<gatio::ProcessAffinityJs>,
+                                                     "processAffinity"));
+  exports.Set("threadId", Napi::Function::New(env, gatio::Guarded<gatio::ThreadIdJs>, "threadId"));
+  exports.Set("yieldThread",
+              Napi::Function::New(env, gatio::Guarded<gatio::YieldThreadJs>, "yieldThread"));
+  exports.Set("ioUringProbe",
+              Napi::Function::New(env, gatio::Guarded<gatio::IoUringProbeJs>, "ioUringProbe"));
+  exports.Set("reservePort",
+              Napi::Function::New(env, gatio::Guarded<gatio::ReservePortJs>, "reservePort"));
+  exports.Set("releasePort",
+              Napi::Function::New(env, gatio::Guarded<gatio::ReleasePortJs>, "releasePort"));
   exports.Set("Uring", gatio::uring::UringObject::Define(env));
   return exports;
 }

@@ -58,8 +58,15 @@ int PinCallingThread(const std::vector<int>& cpus) {
 Napi::Value PinThreadJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<int> cpus;
-  if (info.Length() != 1 || !ToIntVector(info[0], 0, kMaxCpus - 1, &cpus) || cpus.empty()) {
-    ThrowInvalidArg(env, "pinThread(cpus): cpus must be a non-empty array of CPU ids");
+  const std::string what =
+      "pinThread(cpus): cpus must be a non-empty array of integer CPU ids from 0 to " +
+      std::to_string(kMaxCpus - 1);
+  if (info.Length() != 1 || !info[0].IsArray()) {
+    ThrowArgType(env, what);
+    return env.Undefined();
+  }
+  if (!ToIntVector(info[0], 0, kMaxCpus - 1, kMaxCpus, &cpus) || cpus.empty()) {
+    ThrowArgRange(env, what);
     return env.Undefined();
   }
   int rc = PinCallingThread(cpus);

@@ -4,16 +4,26 @@
 
 namespace gatio {
 
-bool ToIntVector(Napi::Value value, int min, int max, std::vector<int>* out) {
-  if (!value.IsArray()) return false;
-  Napi::Array array = value.As<Napi::Array>();
-  uint32_t length = array.Length();
+// Raw N-API: node-addon-api's wrappers report a failed call (a getter that throws, a Proxy) by
+// building an Error from the last error info, which is not safe with an exception pending.
+bool ToIntVector(Napi::Value value, int min, int max, size_t max_length, std::vector<int>* out) {
+  napi_env env = value.Env();
+  bool is_array = false;
+  if (napi_is_array(env, value, &is_array) != napi_ok || !is_array) return false;
+  uint32_t length = 0;
+  if (napi_get_array_length(env, value, &length) != napi_ok) return false;
+  // A sparse array may claim 2^32 - 1 elements: never reserve for more than can be valid.
+  if (length > max_length) return false;
   out->clear();
   out->reserve(length);
   for (uint32_t i = 0; i < length; i++) {
-    Napi::Value item = array.Get(i);
-    if (!item.IsNumber()) return false;
-    double d = item.As<Napi::Number>().DoubleValue();
+    napi_value item;
+    double d;
+    // Either may fail: a getter that throws leaves its exception pending, and it propagates.
+    if (napi_get_element(env, value, i, &item) != napi_ok ||
+        napi_get_value_double(env, item, &d) != napi_ok) {
+      return false;
+    }
     if (!(d >= min && d <= max) || std::floor(d) != d) return false;
     out->push_back(static_cast<int>(d));
   }

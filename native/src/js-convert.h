@@ -8,8 +8,9 @@
 
 namespace gatio {
 
-// Cheap guard: true when `value` is an array of integers in [min, max]; fills `out`.
-bool ToIntVector(Napi::Value value, int min, int max, std::vector<int>* out);
+// Cheap guard: true when `value` is an array of at most max_length integers in [min, max]; fills
+// `out`.
+bool ToIntVector(Napi::Value value, int min, int max, size_t max_length, std::vector<int>* out);
 
 Napi::Array FromIntVector(Napi::Env env, const std::vector<int>& values);
 

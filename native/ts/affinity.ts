@@ -2,7 +2,7 @@
 // is how a Gatio driver binds itself to its core.
 import { binding, call } from './binding';
 import { CpuNotAllowedError, InvalidArgError, InvalidCpuError, formatCpus } from './errors';
-import { checkCpu, describe, noArgs } from './validate';
+import { MAX_CPUS, checkCpu, checkLength, describe, noArgs } from './validate';
 
 /**
  * Pins the calling thread (main or worker) to `cpus` with sched_setaffinity(0, ...). Every CPU must
@@ -28,6 +28,7 @@ export function pinThread(cpus: number | number[]): void {
         cpus,
       );
     }
+    checkLength(cpus, 'pinThread(cpus): cpus', MAX_CPUS);
     list = cpus.map((cpu, i) => checkCpu(cpu, `pinThread(cpus): cpus[${i}]`, allowed));
   }
   for (const cpu of list) {

@@ -13,6 +13,26 @@
 
 const kBrand = Symbol.for('gatio.error');
 
+/**
+ * The `instanceof` test of every Gatio error class: the prototype chain, or else (another copy of
+ * the library, or an error the addon created) the brand plus the class's own static code. A class
+ * without a static code of its own (GatioError) accepts every branded object.
+ */
+function isGatioInstance(cls: object, value: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
+  if (typeof value !== 'object' || value === null || !(value as Record<symbol, unknown>)[kBrand]) {
+    return false;
+  }
+  const code = Object.prototype.hasOwnProperty.call(cls, 'code') ? (cls as { code: unknown }).code : undefined;
+  return code === undefined || (value as { code?: unknown }).code === code;
+}
+
+/** Marks an error as Gatio's (non-enumerable, like the brand the addon sets on its errors). */
+function brand(err: Error, name: string): void {
+  err.name = name;
+  Object.defineProperty(err, kBrand, { value: true });
+}
+
 export class GatioError extends Error {
   /** Stable identifier; match on this rather than on the message. */
   readonly code: string;
@@ -20,28 +40,64 @@ export class GatioError extends Error {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(`${code}: ${message}`, options);
     this.code = code;
-    this.name = new.target.name;
-    Object.defineProperty(this, kBrand, { value: true });
+    brand(this, new.target.name);
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    if (typeof value !== 'object' || value === null || !(value as Record<symbol, unknown>)[kBrand]) {
-      return false;
-    }
-    // The base class (of any copy) has no static code of its own: every branded error matches.
-    const code = Object.prototype.hasOwnProperty.call(this, 'code')
-      ? (this as unknown as { code: unknown }).code
-      : undefined;
-    return code === undefined || (value as { code?: unknown }).code === code;
+    return isGatioInstance(this, value);
   }
 }
 
-/** An argument has the wrong type or shape; the message names the argument. */
-export class InvalidArgError extends GatioError {
+// The argument errors extend TypeError and RangeError, as Node's own do (ERR_INVALID_ARG_TYPE,
+// ERR_OUT_OF_RANGE); `instanceof GatioError` holds for them through the brand. The addon throws
+// the same three from C++ (native/src/errors.cc): plain TypeError/RangeError objects with the
+// code and the brand, which these classes recognise.
+
+/** An argument has the wrong type, or is missing; the message names the argument. */
+export class InvalidArgError extends TypeError {
   static readonly code = 'GATIO_ERR_INVALID_ARG';
+  readonly code = InvalidArgError.code;
   constructor(message: string) {
-    super(InvalidArgError.code, message);
+    super(`${InvalidArgError.code}: ${message}`);
+    brand(this, 'InvalidArgError');
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isGatioInstance(this, value);
+  }
+}
+
+/** An argument has the right type but a value outside what it accepts; the message names it. */
+export class OutOfRangeError extends RangeError {
+  static readonly code = 'GATIO_ERR_OUT_OF_RANGE';
+  readonly code = OutOfRangeError.code;
+  constructor(message: string) {
+    super(`${OutOfRangeError.code}: ${message}`);
+    brand(this, 'OutOfRangeError');
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isGatioInstance(this, value);
+  }
+}
+
+/**
+ * A ring method was given a file descriptor the ring did not open or accept (or closed already):
+ * acting on it could close or read another component's descriptor, stdin included.
+ */
+export class FdNotOwnedError extends RangeError {
+  static readonly code = 'GATIO_ERR_FD_NOT_OWNED';
+  readonly code = FdNotOwnedError.code;
+  constructor(
+    message: string,
+    readonly fd: number,
+  ) {
+    super(`${FdNotOwnedError.code}: ${message}`);
+    brand(this, 'FdNotOwnedError');
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isGatioInstance(this, value);
   }
 }
 
@@ -112,7 +168,9 @@ export function formatCpus(cpus: readonly number[]): string {
  * class. Anything else is returned unchanged.
  */
 export function toNativeError(err: unknown): unknown {
-  if (err instanceof GatioError || typeof err !== 'object' || err === null) return err;
+  if (typeof err !== 'object' || err === null || Object.getPrototypeOf(err) !== Error.prototype) {
+    return err;
+  }
   const e = err as { code?: unknown; message?: unknown; errno?: unknown; syscall?: unknown };
   const message = String(e.message ?? '').replace(/^GATIO_ERR_[A-Z_]+: /, '');
   if (e.code === NativeError.code) {

@@ -39,6 +39,7 @@ export const {
   SHUT_RD,
   SHUT_WR,
   SHUT_RDWR,
+  MAX_RING_ENTRIES,
   createUring,
 } = uring;
 export type { Uring, UringInfo } from './uring';

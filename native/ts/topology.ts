@@ -2,7 +2,7 @@
 // and users who want several TPCs on a small machine.
 import { call } from './binding';
 import { InvalidArgError, InvalidTopologyError, formatCpus } from './errors';
-import { checkCpu, describe, noArgs } from './validate';
+import { MAX_CPUS, checkCpu, checkLength, describe, noArgs } from './validate';
 
 export interface NumaNode {
   id: number;
@@ -41,6 +41,7 @@ export function describeTopology(nodes: Array<{ id?: number; cpus: number[] }>):
     throw new InvalidArgError(`describeTopology(nodes): nodes must be an array, got ${describe(nodes)}`);
   }
   if (nodes.length === 0) throw new InvalidTopologyError('a topology needs at least one node');
+  checkLength(nodes, 'describeTopology(nodes): nodes', MAX_CPUS);
   const real = topology();
   const allowed = new Set(real.allowed);
   const owner = new Map<number, number>();
@@ -60,6 +61,7 @@ export function describeTopology(nodes: Array<{ id?: number; cpus: number[] }>):
         `node ${id} (nodes[${index}]) needs a non-empty cpus array, got ${describe(node.cpus)}`,
       );
     }
+    checkLength(node.cpus, `node ${id} (nodes[${index}]) cpus`, MAX_CPUS);
     const cpus = node.cpus.map((cpu, i) => checkCpu(cpu, `node ${id} (nodes[${index}]) cpus[${i}]`, real.allowed));
     for (const cpu of cpus) {
       const other = owner.get(cpu);

@@ -4,9 +4,16 @@
 //
 // Completions arrive in batches: onEvents(count) is called once per batch and reads `events`,
 // an Int32Array of [op, id, res, flags] records (EVENT_STRIDE int32 each).
+//
+// The boundary: the methods are the native object's own, checked in C++ (they are on the hot
+// path, so nothing is checked twice): a wrong type is an InvalidArgError (a TypeError), a wrong
+// value an OutOfRangeError (a RangeError), both naming the argument; an fd the ring did not open
+// or accept is a FdNotOwnedError. After destroy() every method returns -EBADF. createUring, cold,
+// is checked here with the same classes.
 import { binding, call } from './binding';
-import { IoUringUnavailableError } from './errors';
+import { InvalidArgError, IoUringUnavailableError, OutOfRangeError } from './errors';
 import { errnoName } from './net-errors';
+import { describe } from './validate';
 
 export const OP_ACCEPT = 1;
 export const OP_RECV = 2;
@@ -47,10 +54,17 @@ export interface UringInfo {
   /** Pump rounds that found completions waiting in the kernel because the CQ was full. */
   cqOverflows: number;
   lastSubmitErrno: number;
+  /** Requests queued or in the kernel whose final completion was not reaped yet. */
+  inFlight: number;
 }
 
-/** The native object. Every id is an unsigned 24-bit-or-more slot chosen by the caller. */
+/**
+ * The native object. Every id is a uint32 chosen by the caller (any value: ids from 2^20 up are
+ * kept in a map, dropped when their request ends). Methods taking an fd accept only sockets this
+ * ring opened (listen, udpBind) or accepted, and not yet closed.
+ */
 export interface Uring {
+  /** Over a SharedArrayBuffer, like `control`: it cannot be detached under the native side. */
   readonly events: Int32Array;
   /**
    * control[0]: set to non-zero while JS waits for a send to complete. Until then a send that
@@ -68,17 +82,23 @@ export interface Uring {
   send(fd: number, id: number, bytes: Uint8Array, offset: number, length: number): number;
   /** Registers send slab `index` (appended in order, 0 first); referenced until destroy(). */
   addSendSlab(index: number, memory: ArrayBuffer): number;
-  /** The table sendQueued reads: SEND_RECORD_INTS ints per send (fd, id, slab, offset, length). */
+  /**
+   * The table sendQueued reads: SEND_RECORD_INTS ints per send (fd, id, slab, offset, length).
+   * Must be backed by a SharedArrayBuffer, which cannot be detached while the ring reads it.
+   */
   setSendTable(table: Int32Array): void;
   /** Queues records 0..count-1 as SEND requests: how many were queued (fewer when the SQ stayed
-   * full, or up to a record outside its slab), or -errno when none was. */
+   * full, or up to a record outside its slab or naming an fd the ring does not own), or -errno
+   * when none was. */
   sendQueued(count: number): number;
   close(fd: number, id: number): number;
   shutdown(fd: number, id: number, how: number): number;
   cancel(targetOp: number, targetId: number, id: number): number;
+  /** Multishot, every `ms` (>= 1). */
   timeout(ms: number, id: number): number;
   timeoutRemove(timeoutId: number, id: number): number;
   flush(): number;
+  /** -EBADF for an fd the ring does not own (or closed), as the kernel says for a closed one. */
   peerName(fd: number): [string, number] | number;
   setNoDelay(fd: number, on: boolean): number;
   info(): UringInfo;
@@ -88,8 +108,16 @@ export interface Uring {
   recvMsg(fd: number, id: number, bgid: number, nameLen: number): number;
   /** Queues the records staging[start, end) (see send-batch.h) as one batch; count or -errno. */
   sendMsgs(fd: number, tag: number, staging: Uint8Array, start: number, end: number): number;
+  /**
+   * Cancels every request in flight and waits for their completions (so the kernel no longer
+   * touches a buffer or socket), then closes the ring and every socket it still owns. Also done
+   * when the object is collected and when its worker thread exits.
+   */
   destroy(): void;
 }
+
+/** The SQ size bound: the CQ gets 4 x entries, at most IORING_MAX_CQ_ENTRIES (65536). */
+export const MAX_RING_ENTRIES = 16384;
 
 type UringCtor = new (entries: number, onEvents: (count: number) => void) => Uring;
 
@@ -98,6 +126,19 @@ type UringCtor = new (entries: number, onEvents: (count: number) => void) => Uri
  * Throws IoUringUnavailableError naming the missing feature when the kernel refuses.
  */
 export function createUring(entries: number, onEvents: (count: number) => void): Uring {
+  if (typeof entries !== 'number') {
+    throw new InvalidArgError(`createUring(entries, onEvents): entries must be a number, got ${describe(entries)}`);
+  }
+  if (!Number.isInteger(entries) || entries < 1 || entries > MAX_RING_ENTRIES) {
+    throw new OutOfRangeError(
+      `createUring(entries, onEvents): entries must be an integer from 1 to ${MAX_RING_ENTRIES}, got ${entries}`,
+    );
+  }
+  if (typeof onEvents !== 'function') {
+    throw new InvalidArgError(
+      `createUring(entries, onEvents): onEvents must be a function, got ${describe(onEvents)}`,
+    );
+  }
   const Ctor = (binding() as unknown as { Uring: UringCtor }).Uring;
   try {
     return call(() => new Ctor(entries, onEvents));

@@ -1,6 +1,19 @@
 // Argument checks shared by the exports. TypeScript does the precise validation; C++ keeps only
 // cheap guards.
-import { InvalidArgError, InvalidCpuError, formatCpus } from './errors';
+import { InvalidArgError, InvalidCpuError, OutOfRangeError, formatCpus } from './errors';
+
+/** The addon's CPU id bound (kMaxCpus in native/src/affinity.h): no valid list is longer. */
+export const MAX_CPUS = 8192;
+
+/**
+ * Refuses a list longer than `max` before anything walks it: a sparse array may claim 2^32 - 1
+ * elements, and map() over it would run for minutes.
+ */
+export function checkLength(list: readonly unknown[], where: string, max: number): void {
+  if (list.length > max) {
+    throw new OutOfRangeError(`${where} may hold at most ${max} entries, got ${list.length}`);
+  }
+}
 
 /** Rejects any argument passed to a function that takes none. */
 export function noArgs(fn: string, count: number): void {

@@ -46,6 +46,8 @@ void PrepSend(io_uring_sqe* sqe, int fd, const void* buf, unsigned len, uint32_t
 void PrepClose(io_uring_sqe* sqe, int fd, uint32_t id);
 // Cancels the request whose user_data is target (e.g. a connection's armed recv).
 void PrepCancel(io_uring_sqe* sqe, uint64_t target, uint32_t id);
+// Cancels every request in flight on the ring (IORING_ASYNC_CANCEL_ANY): teardown.
+void PrepCancelAll(io_uring_sqe* sqe, uint32_t id);
 // Multishot timeout firing every `ms` (a driver's idle tick); `ts` must outlive the request.
 void PrepTimeoutMultishot(io_uring_sqe* sqe, __kernel_timespec* ts, unsigned ms, uint32_t id);
 void PrepTimeoutRemove(io_uring_sqe* sqe, uint32_t timeout_id, uint32_t id);

@@ -41,6 +41,8 @@ class Ring {
   // not consumed, which also runs the deferred task work that DEFER_TASKRUN parks until its
   // owner asks. Returns the number the kernel consumed (fewer than pending() on a partial
   // submit: the rest stay in the SQ and go with the next Submit), 0 on EBUSY/EAGAIN, or -errno.
+  // The same count, under the name teardown uses: what it must still reap before closing.
+  unsigned unconsumed() const { return pending(); }
   int Submit();
 
   // CQ access: Peek returns the next CQE or nullptr; Advance consumes n.

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../args.h"
 #include "../errors.h"
 #include "ops.h"
 #include "socket.h"
@@ -12,17 +13,16 @@
 namespace gatio {
 namespace uring {
 
-// Heap-allocated apart from the object: uv_close completes on a later loop turn, possibly after
-// the object was collected, so the handles must not live inside it.
-struct LoopHandles {
-  uv_poll_t poll;
-  uv_prepare_t prepare;
-  UringObject* owner;
-  int eventfd;
-  int open;
-};
+void OnHandleClosed(uv_handle_t* handle) {
+  auto* h = static_cast<LoopHandles*>(handle->data);
+  if (--h->open == 0) delete h;
+}
 
 namespace {
+
+constexpr const char* kCtorSig = "new Uring(entries, onEvents)";
+// The CQ gets 4 x entries and may not exceed IORING_MAX_CQ_ENTRIES (65536).
+constexpr uint32_t kMaxEntries = 16384;
 
 void OnPoll(uv_poll_t* handle, int status, int /*events*/) {
   auto* h = static_cast<LoopHandles*>(handle->data);
@@ -32,89 +32,147 @@ void OnPoll(uv_poll_t* handle, int status, int /*events*/) {
   if (read(h->eventfd, &value, sizeof(value)) < 0) {
     // EAGAIN: a spurious wake-up; entering once more is harmless.
   }
-  h->owner->Pump(true);
+  h->owner->PumpSafely(true);
 }
 
 // Before the loop blocks: submit what this turn queued (writes from timers or resolved
 // promises), so every turn costs at most one io_uring_enter for its submissions.
 void OnPrepare(uv_prepare_t* handle) {
   auto* h = static_cast<LoopHandles*>(handle->data);
-  if (h->owner != nullptr) h->owner->Pump(false);
+  if (h->owner != nullptr) h->owner->PumpSafely(false);
 }
 
-void OnClosed(uv_handle_t* handle) {
-  auto* h = static_cast<LoopHandles*>(handle->data);
-  if (--h->open == 0) delete h;
+// An Int32Array over a new SharedArrayBuffer: JavaScript can neither detach nor transfer it, so
+// the data pointer kept here stays valid for as long as the reference does. Empty, with an
+// exception pending, on failure. Raw N-API: the globals are the program's (a getter may throw),
+// and node-addon-api's wrappers are not safe with an exception pending.
+Napi::Int32Array SharedInt32Array(Napi::Env env, size_t length, int32_t** data) {
+  napi_value global, sab_ctor, i32_ctor, size, sab, array, buffer;
+  napi_typedarray_type type;
+  size_t count = 0;
+  void* base = nullptr;
+  bool plain = true;
+  // Checked, not assumed: a program may have replaced the globals.
+  if (napi_get_global(env, &global) != napi_ok ||
+      napi_get_named_property(env, global, "SharedArrayBuffer", &sab_ctor) != napi_ok ||
+      napi_get_named_property(env, global, "Int32Array", &i32_ctor) != napi_ok ||
+      napi_create_double(env, static_cast<double>(length) * 4, &size) != napi_ok ||
+      napi_new_instance(env, sab_ctor, 1, &size, &sab) != napi_ok ||
+      napi_new_instance(env, i32_ctor, 1, &sab, &array) != napi_ok ||
+      napi_get_typedarray_info(env, array, &type, &count, &base, &buffer, nullptr) != napi_ok ||
+      type != napi_int32_array || count != length || base == nullptr ||
+      napi_is_arraybuffer(env, buffer, &plain) != napi_ok || plain) {
+    ThrowErrno(env, -ENOTSUP, "new SharedArrayBuffer");  // no-op when one is pending
+    return Napi::Int32Array();
+  }
+  *data = static_cast<int32_t*>(base);
+  return Napi::Int32Array(env, array);
 }
 
-int Int(const Napi::CallbackInfo& info, size_t i) {
-  return info[i].As<Napi::Number>().Int32Value();
-}
-uint32_t U32(const Napi::CallbackInfo& info, size_t i) {
-  return info[i].As<Napi::Number>().Uint32Value();
+// Defines a read-only own data property (no setter on the prototype chain can intercept it).
+void DefineReadOnly(Napi::Object target, const char* name, Napi::Value value) {
+  target.DefineProperty(Napi::PropertyDescriptor::Value(name, value, napi_enumerable));
 }
 
 }  // namespace
 
+#define GATIO_METHOD(name, method) InstanceMethod(name, &UringObject::Guard<&UringObject::method>)
+
 Napi::Function UringObject::Define(Napi::Env env) {
   return DefineClass(env, "Uring",
                      {
-                         InstanceMethod("addBufferGroup", &UringObject::AddBufferGroup),
-                         InstanceMethod("listen", &UringObject::Listen),
-                         InstanceMethod("accept", &UringObject::Accept),
-                         InstanceMethod("recv", &UringObject::Recv),
-                         InstanceMethod("send", &UringObject::Send),
-                         InstanceMethod("close", &UringObject::Close),
-                         InstanceMethod("shutdown", &UringObject::Shutdown),
-                         InstanceMethod("cancel", &UringObject::Cancel),
-                         InstanceMethod("timeout", &UringObject::Timeout),
-                         InstanceMethod("timeoutRemove", &UringObject::TimeoutRemove),
-                         InstanceMethod("flush", &UringObject::Flush),
-                         InstanceMethod("peerName", &UringObject::PeerName),
-                         InstanceMethod("setNoDelay", &UringObject::SetNoDelay),
-                         InstanceMethod("info", &UringObject::Info),
-                         InstanceMethod("destroy", &UringObject::Destroy),
-                         InstanceMethod("udpBind", &UringObject::UdpBind),
-                         InstanceMethod("recvMsg", &UringObject::RecvMsg),
-                         InstanceMethod("sendMsgs", &UringObject::SendMsgs),
-                         InstanceMethod("addSendSlab", &UringObject::AddSendSlab),
-                         InstanceMethod("setSendTable", &UringObject::SetSendTable),
+                         GATIO_METHOD("addBufferGroup", AddBufferGroup),
+                         GATIO_METHOD("listen", Listen),
+                         GATIO_METHOD("accept", Accept),
+                         GATIO_METHOD("recv", Recv),
+                         GATIO_METHOD("send", Send),
+                         GATIO_METHOD("close", Close),
+                         GATIO_METHOD("shutdown", Shutdown),
+                         GATIO_METHOD("cancel", Cancel),
+                         GATIO_METHOD("timeout", Timeout),
+                         GATIO_METHOD("timeoutRemove", TimeoutRemove),
+                         GATIO_METHOD("flush", Flush),
+                         GATIO_METHOD("peerName", PeerName),
+                         GATIO_METHOD("setNoDelay", SetNoDelay),
+                         GATIO_METHOD("info", Info),
+                         GATIO_METHOD("destroy", Destroy),
+                         GATIO_METHOD("udpBind", UdpBind),
+                         GATIO_METHOD("recvMsg", RecvMsg),
+                         GATIO_METHOD("sendMsgs", SendMsgs),
+                         GATIO_METHOD("addSendSlab", AddSendSlab),
+                         GATIO_METHOD("setSendTable", SetSendTable),
                      });
 }
+#undef GATIO_METHOD
 
 // new Uring(entries, onEvents). Throws GATIO_ERR_NATIVE with syscall 'io_uring_setup' (EINVAL:
-// the kernel lacks SINGLE_ISSUER / DEFER_TASKRUN, i.e. is older than 6.1).
+// the kernel lacks SINGLE_ISSUER / DEFER_TASKRUN, i.e. is older than 6.1). On any throw,
+// node-addon-api deletes the half-built object, whose destructor tears down what exists.
 UringObject::UringObject(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<UringObject>(info), env_(info.Env()) {
+  try {
+    Init(info);
+  } catch (const std::bad_alloc&) {
+    ThrowNoMemory(info.Env());
+  } catch (const std::exception& e) {
+    ThrowCppException(info.Env(), e);
+  }
+}
+
+void UringObject::Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsFunction()) {
-    ThrowInvalidArg(env, "new Uring(entries, onEvents) expects a number and a function");
+  uint32_t entries;
+  if (!ArgU32(info, 0, kCtorSig, "entries", &entries, 1, kMaxEntries)) return;
+  if (!info[1].IsFunction()) {
+    ThrowWrongType(info, 1, kCtorSig, "onEvents", "a function");
     return;
   }
-  int r = ring_.Setup(U32(info, 0));
+  int r = ring_.Setup(entries);
   if (r < 0) {
     ThrowErrno(env, r, "io_uring_setup");
     return;
   }
   callback_ = Napi::Persistent(info[1].As<Napi::Function>());
   events_cap_ = ring_.cq_entries();
-  Napi::Int32Array events = Napi::Int32Array::New(env, events_cap_ * 4);
-  events_ = events.Data();
+  // The completion path never allocates: a batch holds at most events_cap_ events (each may
+  // name one buffer to recycle) and at most half of them are held sends.
+  recycle_.reserve(events_cap_);
+  recycle_group_.reserve(events_cap_);
+  held_sends_.reserve(events_cap_ / 2 + 1);
+  Napi::Object self = info.This().As<Napi::Object>();
+  Napi::Int32Array events = SharedInt32Array(env, static_cast<size_t>(events_cap_) * 4, &events_);
+  if (events.IsEmpty()) return;
   events_ref_ = Napi::Persistent(events);
-  info.This().As<Napi::Object>().Set("events", events);
-  Napi::Int32Array control = Napi::Int32Array::New(env, kControlSize);
-  control_ = control.Data();
+  DefineReadOnly(self, "events", events);
+  Napi::Int32Array control = SharedInt32Array(env, kControlSize, &control_);
+  if (control.IsEmpty()) return;
   control_ref_ = Napi::Persistent(control);
-  info.This().As<Napi::Object>().Set("control", control);
+  DefineReadOnly(self, "control", control);
   async_ = std::make_unique<Napi::AsyncContext>(env, "gatio.uring");
   // sendQueued is an own property bound to this object, not a prototype method: those pay
   // napi_unwrap (a private-symbol lookup in V8's runtime) on every call, and flush makes this call
-  // once per batch. The wrapper holds the function, so it does not outlive this object.
-  auto send_queued = [](const Napi::CallbackInfo& i) {
-    return static_cast<UringObject*>(i.Data())->SendQueued(i);
+  // once per batch. JavaScript may keep the function longer than the object: see BoundCell.
+  send_queued_cell_ = new BoundCell{this, 2};
+  auto send_queued = [](const Napi::CallbackInfo& i) -> Napi::Value {
+    auto* cell = static_cast<BoundCell*>(i.Data());
+    if (cell->owner == nullptr) return Napi::Number::New(i.Env(), -EBADF);
+    try {
+      return cell->owner->SendQueued(i);
+    } catch (const std::exception&) {
+      ThrowNoMemory(i.Env());
+      return i.Env().Undefined();
+    }
   };
-  info.This().As<Napi::Object>().Set("sendQueued",
-                                     Napi::Function::New(env, send_queued, "sendQueued", this));
+  Napi::Function fn = Napi::Function::New(env, send_queued, "sendQueued", send_queued_cell_);
+  if (env.IsExceptionPending()) return;
+  napi_status st = napi_add_finalizer(
+      env, fn, send_queued_cell_,
+      [](napi_env, void* data, void*) { ReleaseCell(static_cast<BoundCell*>(data)); }, nullptr,
+      nullptr);
+  // Without the finalizer the function's reference is never dropped: the cell then outlives
+  // both (a few bytes), which is safe.
+  if (st != napi_ok) send_queued_cell_->refs++;
+  DefineReadOnly(self, "sendQueued", fn);
 
   // Watch a registered eventfd rather than the ring fd: with DEFER_TASKRUN a completion first
   // becomes task work that only this thread can run, and queuing that work signals the eventfd
@@ -125,11 +183,10 @@ UringObject::UringObject(const Napi::CallbackInfo& info)
     ThrowErrno(env, -errno, "eventfd");
     return;
   }
-  Track(efd);
+  eventfd_ = efd;
   r = ring_.Register(IORING_REGISTER_EVENTFD, &efd, 1);
   if (r < 0) {
     ThrowErrno(env, r, "io_uring_register(EVENTFD)");
-    Teardown();
     return;
   }
   uv_loop_t* loop = nullptr;
@@ -150,48 +207,6 @@ UringObject::UringObject(const Napi::CallbackInfo& info)
   hooked_ = true;
 }
 
-UringObject::~UringObject() { Teardown(); }
-
-void UringObject::CleanupHook(void* arg) {
-  auto* self = static_cast<UringObject*>(arg);
-  self->hooked_ = false;  // node removes a hook once it has run
-  self->Teardown();
-}
-
-void UringObject::Teardown() {
-  if (hooked_) {
-    napi_remove_env_cleanup_hook(env_, CleanupHook, this);
-    hooked_ = false;
-  }
-  if (handles_ != nullptr) {
-    handles_->owner = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->poll), OnClosed);
-    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->prepare), OnClosed);
-    handles_ = nullptr;
-  }
-  // Unregister the buffer rings, then close the ring (the kernel cancels what is in flight),
-  // then the sockets: closing a socket first would leave it held by its armed requests.
-  for (auto& g : groups_) {
-    if (g) g->Unregister();
-  }
-  ring_.Close();
-  groups_.clear();
-  for (size_t fd = 0; fd < fds_.size(); fd++) {
-    if (fds_[fd]) close(static_cast<int>(fd));
-  }
-  fds_.clear();
-}
-
-void UringObject::Track(int fd) {
-  if (fd < 0) return;
-  if (static_cast<size_t>(fd) >= fds_.size()) fds_.resize(fd + 1024, 0);
-  fds_[fd] = 1;
-}
-
-void UringObject::Untrack(int fd) {
-  if (fd >= 0 && static_cast<size_t>(fd) < fds_.size()) fds_[fd] = 0;
-}
-
 BufRing* UringObject::Group(unsigned bgid) {
   return bgid < groups_.size() ? groups_[bgid].get() : nullptr;
 }
@@ -210,6 +225,7 @@ unsigned UringObject::Reap() {
     uint8_t op = UserDataOp(cqe->user_data);
     uint32_t id = UserDataId(cqe->user_data);
     int32_t* ev = events_ + n * 4;
+    Retire(cqe);
     if (op == kOpSendMsg) {
       // Datagram sends report once per batch (send-batch.h), not once per datagram.
       bool done = send_batches_.Complete(id, cqe->res, ev);
@@ -217,13 +233,17 @@ unsigned UringObject::Reap() {
       if (done) n++;
       continue;
     }
-    if (op == kOpSend && hold && cqe->res > 0 && cqe->res <= kHoldMaxBytes &&
-        id < send_length_.size() && static_cast<uint32_t>(cqe->res) == send_length_[id]) {
-      held_sends_.push_back({id, cqe->res});
-      control_[kControlHeldBytes] += cqe->res;
-      ring_.Advance(1);
-      if (held_sends_.size() >= events_cap_ / 2) hold = false;
-      continue;
+    if (op == kOpSend) {
+      const uint32_t asked = send_length_.Get(id);
+      send_length_.Release(id);
+      if (hold && cqe->res > 0 && cqe->res <= kHoldMaxBytes &&
+          static_cast<uint32_t>(cqe->res) == asked) {
+        held_sends_.push_back({id, cqe->res});  // within the capacity reserved at construction
+        control_[kControlHeldBytes] += cqe->res;
+        ring_.Advance(1);
+        if (held_sends_.size() >= events_cap_ / 2) hold = false;
+        continue;
+      }
     }
     ev[0] = op;
     ev[1] = static_cast<int32_t>(id);
@@ -232,18 +252,23 @@ unsigned UringObject::Reap() {
     if (op == kOpRecv) {
       int bid = RecvCqeBuffer(cqe);
       // The CQE does not name the group; Recv() remembered it per id.
+      // Within the capacity reserved at construction: one per event of the batch.
       if (bid >= 0) {
         recycle_.push_back(static_cast<uint16_t>(bid));
-        recycle_group_.push_back(id < recv_group_.size() ? recv_group_[id] : 0);
+        recycle_group_.push_back(recv_group_.Get(id));
       }
+      if ((cqe->flags & IORING_CQE_F_MORE) == 0) recv_group_.Release(id);
     } else if (op == kOpRecvMsg) {
       int bid = RecvCqeBuffer(cqe);
       if (bid >= 0) {
         recycle_.push_back(static_cast<uint16_t>(bid));
-        recycle_group_.push_back(id < recvmsg_group_.size() ? recvmsg_group_[id] : 0);
+        recycle_group_.push_back(recvmsg_group_.Get(id));
       }
-    } else if (op == kOpAccept && cqe->res >= 0) {
-      Track(cqe->res);
+      if ((cqe->flags & IORING_CQE_F_MORE) == 0) recvmsg_group_.Release(id);
+    } else if (op == kOpAccept && cqe->res >= 0 && !Track(cqe->res)) {
+      // No memory to remember it: close it now rather than hand JS an fd it could not use.
+      close(cqe->res);
+      ev[2] = -ENOMEM;
     }
     ring_.Advance(1);
     n++;
@@ -361,10 +386,24 @@ void UringObject::Pump(bool readable) {
   in_pump_ = false;
 }
 
-void UringObject::ExpectSend(uint32_t id, uint32_t length) {
-  if (id >= send_length_.size()) send_length_.resize(id + 1024, 0);
-  send_length_[id] = length;
+// Nothing may unwind out of a uv callback; the pump does not allocate (its buffers are reserved
+// at construction), so this only guards the unexpected. What it catches is reported as an
+// uncaught exception of this thread (the runtime restarts the driver), not an abort.
+void UringObject::PumpSafely(bool readable) noexcept {
+  try {
+    Pump(readable);
+  } catch (...) {
+    in_pump_ = false;
+    Napi::HandleScope scope(env_);
+    ThrowNoMemory(env_);
+    napi_value error;
+    if (napi_get_and_clear_last_exception(env_, &error) == napi_ok) {
+      napi_fatal_exception(env_, error);
+    }
+  }
 }
+
+void UringObject::ExpectSend(uint32_t id, uint32_t length) { send_length_.Set(id, length); }
 
 void UringObject::RecycleBuffers() {
   if (recycle_.empty()) return;
@@ -385,172 +424,6 @@ void UringObject::Notify() {
   if (write(handles_->eventfd, &one, sizeof(one)) < 0) {
     // EAGAIN only at a counter of 2^64-2: it is readable anyway.
   }
-}
-
-// addBufferGroup(bgid, arrayBuffer, size, count): registers a provided buffer ring whose buffers
-// are slices of arrayBuffer (kept alive here until teardown).
-Napi::Value UringObject::AddBufferGroup(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[1].IsArrayBuffer()) {
-    ThrowInvalidArg(env, "addBufferGroup(bgid, arrayBuffer, size, count)");
-    return env.Undefined();
-  }
-  unsigned bgid = U32(info, 0);
-  Napi::ArrayBuffer ab = info[1].As<Napi::ArrayBuffer>();
-  unsigned size = U32(info, 2);
-  unsigned count = U32(info, 3);
-  if (bgid > 1024 || static_cast<size_t>(size) * count > ab.ByteLength()) {
-    ThrowInvalidArg(env, "addBufferGroup: bgid above 1024 or arrayBuffer smaller than size*count");
-    return env.Undefined();
-  }
-  if (bgid >= groups_.size()) groups_.resize(bgid + 1);
-  if (groups_[bgid]) return Napi::Number::New(env, -EEXIST);
-  auto g = std::make_unique<BufRing>();
-  int r = g->Register(&ring_, static_cast<uint16_t>(bgid), static_cast<uint8_t*>(ab.Data()), size,
-                      count);
-  if (r < 0) return Napi::Number::New(env, r);
-  groups_[bgid] = std::move(g);
-  group_memory_.push_back(Napi::Persistent(ab));
-  return Napi::Number::New(env, 0);
-}
-
-// listen(host, port, backlog) -> [fd or -errno, failed syscall name, bound port]
-Napi::Value UringObject::Listen(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const char* stage = "";
-  int fd = ListenTcp(info[0].As<Napi::String>().Utf8Value(), Int(info, 1), Int(info, 2), &stage);
-  return Opened(env, fd, stage);
-}
-
-// [fd or -errno, the failing syscall, bound port] for a socket this ring now owns (closed by
-// the cleanup hook if JS never closes it).
-Napi::Value UringObject::Opened(Napi::Env env, int fd, const char* stage) {
-  Napi::Array out = Napi::Array::New(env, 3);
-  out.Set(0u, Napi::Number::New(env, fd));
-  out.Set(1u, Napi::String::New(env, stage));
-  out.Set(2u, Napi::Number::New(env, fd >= 0 ? LocalPort(fd) : 0));
-  Track(fd);
-  return out;
-}
-
-#define GATIO_SQE_OR_RETURN(sqe)                                          \
-  io_uring_sqe* sqe = ring_.GetSqe();                                     \
-  if (sqe == nullptr) {                                                   \
-    return Napi::Number::New(info.Env(), ring_.open() ? -EBUSY : -EBADF); \
-  }
-
-// accept(listenFd, id)
-Napi::Value UringObject::Accept(const Napi::CallbackInfo& info) {
-  GATIO_SQE_OR_RETURN(sqe);
-  PrepAcceptMultishot(sqe, Int(info, 0), U32(info, 1));
-  return Napi::Number::New(info.Env(), 0);
-}
-
-// recv(fd, id, bgid)
-Napi::Value UringObject::Recv(const Napi::CallbackInfo& info) {
-  uint32_t id = U32(info, 1);
-  unsigned bgid = U32(info, 2);
-  if (Group(bgid) == nullptr) return Napi::Number::New(info.Env(), -ENOENT);
-  GATIO_SQE_OR_RETURN(sqe);
-  if (id >= recv_group_.size()) recv_group_.resize(id + 1024, 0);
-  recv_group_[id] = static_cast<uint16_t>(bgid);
-  PrepRecvMultishot(sqe, Int(info, 0), static_cast<uint16_t>(bgid), id);
-  return Napi::Number::New(info.Env(), 0);
-}
-
-// send(fd, id, uint8array, offset, length): the caller keeps uint8array alive until the CQE.
-Napi::Value UringObject::Send(const Napi::CallbackInfo& info) {
-  Napi::Uint8Array bytes = info[2].As<Napi::Uint8Array>();
-  size_t offset = U32(info, 3);
-  size_t length = U32(info, 4);
-  if (offset + length > bytes.ByteLength()) return Napi::Number::New(info.Env(), -EINVAL);
-  GATIO_SQE_OR_RETURN(sqe);
-  uint32_t id = U32(info, 1);
-  ExpectSend(id, static_cast<uint32_t>(length));
-  PrepSend(sqe, Int(info, 0), bytes.Data() + offset, static_cast<unsigned>(length), id);
-  return Napi::Number::New(info.Env(), 0);
-}
-
-// close(fd, id)
-Napi::Value UringObject::Close(const Napi::CallbackInfo& info) {
-  GATIO_SQE_OR_RETURN(sqe);
-  int fd = Int(info, 0);
-  PrepClose(sqe, fd, U32(info, 1));
-  Untrack(fd);
-  return Napi::Number::New(info.Env(), 0);
-}
-
-// shutdown(fd, id, how)
-Napi::Value UringObject::Shutdown(const Napi::CallbackInfo& info) {
-  GATIO_SQE_OR_RETURN(sqe);
-  PrepShutdown(sqe, Int(info, 0), Int(info, 2), U32(info, 1));
-  return Napi::Number::New(info.Env(), 0);
-}
-
-// cancel(targetOp, targetId, id)
-Napi::Value UringObject::Cancel(const Napi::CallbackInfo& info) {
-  GATIO_SQE_OR_RETURN(sqe);
-  PrepCancel(sqe, UserData(static_cast<uint8_t>(U32(info, 0)), U32(info, 1)), U32(info, 2));
-  return Napi::Number::New(info.Env(), 0);
-}
-
-// timeout(ms, id): multishot, every ms.
-Napi::Value UringObject::Timeout(const Napi::CallbackInfo& info) {
-  GATIO_SQE_OR_RETURN(sqe);
-  uint32_t id = U32(info, 1);
-  PrepTimeoutMultishot(sqe, &timespecs_[id], U32(info, 0), id);
-  return Napi::Number::New(info.Env(), 0);
-}
-
-// timeoutRemove(timeoutId, id)
-Napi::Value UringObject::TimeoutRemove(const Napi::CallbackInfo& info) {
-  GATIO_SQE_OR_RETURN(sqe);
-  PrepTimeoutRemove(sqe, U32(info, 0), U32(info, 1));
-  return Napi::Number::New(info.Env(), 0);
-}
-#undef GATIO_SQE_OR_RETURN
-
-// flush(): submit now (inside a batch, the pump submits on return anyway).
-Napi::Value UringObject::Flush(const Napi::CallbackInfo& info) {
-  int r = ring_.pending() > 0 ? ring_.Submit() : 0;
-  return Napi::Number::New(info.Env(), r);
-}
-
-// peerName(fd) -> [address, port] or -errno
-Napi::Value UringObject::PeerName(const Napi::CallbackInfo& info) {
-  std::string address;
-  int port = 0;
-  int r = uring::PeerName(Int(info, 0), &address, &port);
-  if (r < 0) return Napi::Number::New(info.Env(), r);
-  Napi::Array out = Napi::Array::New(info.Env(), 2);
-  out.Set(0u, Napi::String::New(info.Env(), address));
-  out.Set(1u, Napi::Number::New(info.Env(), port));
-  return out;
-}
-
-// setNoDelay(fd, on) -> 0 or -errno
-Napi::Value UringObject::SetNoDelay(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), uring::SetNoDelay(Int(info, 0), info[1].ToBoolean()));
-}
-
-// info() -> { fd, sqEntries, cqEntries, batches, completions, submits, lastSubmitErrno }
-Napi::Value UringObject::Info(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("fd", ring_.fd());
-  o.Set("sqEntries", ring_.sq_entries());
-  o.Set("cqEntries", ring_.cq_entries());
-  o.Set("batches", static_cast<double>(batches_));
-  o.Set("completions", static_cast<double>(completions_));
-  o.Set("submits", static_cast<double>(submits_));
-  o.Set("cqOverflows", static_cast<double>(cq_overflows_));
-  o.Set("lastSubmitErrno", -last_submit_error_);
-  return o;
-}
-
-Napi::Value UringObject::Destroy(const Napi::CallbackInfo& info) {
-  Teardown();
-  return info.Env().Undefined();
 }
 
 }  // namespace uring

@@ -12,8 +12,18 @@
 // submitted once: after the batch callback, or by a uv_prepare hook before the loop blocks, or by
 // flush().
 //
-// Teardown: destroy() (or the env cleanup hook when the worker exits) closes the ring, then every
-// fd this ring created or accepted and has not closed.
+// The boundary: every method checks its arguments (args.h; TypeError / RangeError naming the
+// argument) and goes through Guard, so no C++ exception crosses N-API. A method taking an fd acts
+// only on sockets this ring opened (listen, udpBind) or accepted and has not closed: anything else
+// (stdin, another ring's socket) throws FdNotOwnedError. Once the ring is destroyed, methods
+// return -EBADF. `events` and `control` live in SharedArrayBuffers, which JavaScript cannot
+// detach or transfer, so the pointers kept here stay valid; the send table must be one too.
+//
+// Teardown (destroy(), the object being collected, or the env cleanup hook when the worker
+// exits): cancel every request in flight (IORING_ASYNC_CANCEL_ANY) and reap their final CQEs, so
+// the kernel no longer holds a socket, a provided buffer or a send's bytes; then unregister the
+// buffer rings, close the ring, then every fd this ring created or accepted and has not closed
+// (uring-object-teardown.cc).
 #ifndef GATIO_NATIVE_URING_URING_OBJECT_H_
 #define GATIO_NATIVE_URING_URING_OBJECT_H_
 
@@ -22,16 +32,44 @@
 
 #include <map>
 #include <memory>
+#include <new>
+#include <stdexcept>
 #include <vector>
 
+#include "../errors.h"
 #include "buf-ring.h"
+#include "id-table.h"
 #include "ring.h"
 #include "send-batch.h"
 
 namespace gatio {
 namespace uring {
 
-struct LoopHandles;
+class UringObject;
+
+// The uv handles watching a ring's eventfd. Heap-allocated apart from the object: uv_close
+// completes on a later loop turn, possibly after the object was collected, so the handles must
+// not live inside it. OnHandleClosed frees them once both are closed.
+struct LoopHandles {
+  uv_poll_t poll;
+  uv_prepare_t prepare;
+  UringObject* owner;
+  int eventfd;
+  int open;
+};
+void OnHandleClosed(uv_handle_t* handle);
+
+// Shared by a ring object and its bound sendQueued function, which JavaScript may keep and call
+// after the object was collected: the function then finds owner == nullptr and answers -EBADF
+// instead of touching freed memory. Freed by whichever of the two lets go last (both do so on
+// the object's thread).
+struct BoundCell {
+  UringObject* owner;
+  int refs;
+};
+inline void ReleaseCell(BoundCell* cell) {
+  if (--cell->refs == 0) delete cell;
+}
 
 class UringObject : public Napi::ObjectWrap<UringObject> {
  public:
@@ -41,10 +79,30 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
 
   // Called from the uv handles.
   void Pump(bool readable);
+  void PumpSafely(bool readable) noexcept;
   bool CallBatch(unsigned n);
   Napi::Value Opened(Napi::Env env, int fd, const char* stage);
+  // The bound sendQueued function (an own property, see the constructor).
+  Napi::Value SendQueued(const Napi::CallbackInfo& info);
 
  private:
+  // Every method is registered through Guard: a C++ exception (std::bad_alloc from a growing
+  // table) becomes a JS error here instead of unwinding through N-API, which would abort the
+  // process. Zero cost unless something throws.
+  template <Napi::Value (UringObject::*M)(const Napi::CallbackInfo&)>
+  Napi::Value Guard(const Napi::CallbackInfo& info) {
+    try {
+      return (this->*M)(info);
+    } catch (const std::bad_alloc&) {
+      ThrowNoMemory(info.Env());
+    } catch (const std::length_error&) {
+      ThrowNoMemory(info.Env());
+    } catch (const std::exception& e) {
+      ThrowCppException(info.Env(), e);
+    }
+    return info.Env().Undefined();
+  }
+  void Init(const Napi::CallbackInfo& info);
   Napi::Value AddBufferGroup(const Napi::CallbackInfo& info);
   Napi::Value Listen(const Napi::CallbackInfo& info);
   Napi::Value Accept(const Napi::CallbackInfo& info);
@@ -67,12 +125,30 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   // Batched sends from registered slabs (uring-object-send.cc)
   Napi::Value AddSendSlab(const Napi::CallbackInfo& info);
   Napi::Value SetSendTable(const Napi::CallbackInfo& info);
-  Napi::Value SendQueued(const Napi::CallbackInfo& info);
 
   static void CleanupHook(void* arg);
   void Teardown();
-  void Track(int fd);
+  // Cancels what is in flight and reaps until every request posted its final CQE (bounded).
+  void DrainInFlight();
+  // Records fd as ours (closed on teardown). False, with nothing recorded, when the table
+  // cannot grow (no memory): the caller closes fd and reports ENOMEM. Never throws.
+  bool Track(int fd) noexcept;
   void Untrack(int fd);
+  bool Owned(int fd) const {
+    return static_cast<size_t>(fd) < fds_.size() && fds_[static_cast<size_t>(fd)] != 0;
+  }
+  // For methods taking an fd: false (after throwing FdNotOwnedError) unless this ring owns it.
+  bool CheckOwned(Napi::Env env, const char* sig, int fd);
+  // ring_.GetSqe() that counts the request as in flight until its final CQE.
+  io_uring_sqe* Sqe() {
+    io_uring_sqe* sqe = ring_.GetSqe();
+    if (sqe != nullptr) in_flight_++;
+    return sqe;
+  }
+  // Accounts for one CQE (a request ends with its CQE without IORING_CQE_F_MORE).
+  void Retire(const io_uring_cqe* cqe) {
+    if ((cqe->flags & IORING_CQE_F_MORE) == 0 && in_flight_ > 0) in_flight_--;
+  }
   unsigned Reap();
   void RecycleBuffers();
   // The length a send on `id` was asked for: a completion with exactly that may be held back.
@@ -85,11 +161,14 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
   Ring ring_;
   std::vector<std::unique_ptr<BufRing>> groups_;
   std::vector<Napi::Reference<Napi::ArrayBuffer>> group_memory_;
-  std::vector<uint8_t> fds_;  // fds_[fd] = 1: ours to close on teardown
+  std::vector<uint8_t> fds_;  // fds_[fd] = 1: a socket of ours, closed on teardown
+  int eventfd_ = -1;          // the registered eventfd (ours, but not a socket JS may use)
+  // Requests handed to the kernel (or queued for it) whose final CQE was not reaped yet.
+  unsigned long long in_flight_ = 0;
   std::vector<uint16_t> recycle_;
   std::vector<uint16_t> recycle_group_;
-  std::vector<uint16_t> recv_group_;     // recv_group_[id]: the buffer group of id's recv
-  std::vector<uint16_t> recvmsg_group_;  // the same for UDP recvmsg ids
+  IdTable<uint16_t> recv_group_;     // the buffer group of id's recv
+  IdTable<uint16_t> recvmsg_group_;  // the same for UDP recvmsg ids
   // Node-based: the msghdr of a multishot recvmsg stays put until the kernel copied it.
   std::map<uint32_t, msghdr> recvmsg_hdrs_;
   SendBatches send_batches_;
@@ -121,9 +200,10 @@ class UringObject : public Napi::ObjectWrap<UringObject> {
     int32_t res;
   };
   std::vector<HeldSend> held_sends_;
-  std::vector<uint32_t> send_length_;  // send_length_[id]: bytes the send in flight asked for
+  IdTable<uint32_t> send_length_;  // bytes the send in flight on id asked for
   unsigned events_cap_ = 0;
   std::unique_ptr<Napi::AsyncContext> async_;
+  BoundCell* send_queued_cell_ = nullptr;  // shared with the bound sendQueued function
   LoopHandles* handles_ = nullptr;
   bool hooked_ = false;
   bool in_pump_ = false;

@@ -23,7 +23,8 @@ export class SendBlocks {
   /** views[block]: a Buffer over that whole block. */
   readonly views: Buffer[] = [];
   private readonly free: number[] = [];
-  private readonly table = new Int32Array(TABLE_RECORDS * SEND_RECORD_INTS);
+  /** Shared, so nothing can detach it while the ring reads it (setSendTable requires that). */
+  private readonly table = new Int32Array(new SharedArrayBuffer(TABLE_RECORDS * SEND_RECORD_INTS * 4));
   private listed = 0;
 
   constructor(private readonly ring: Uring) {
