@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include <cmath>
-
+#include "args.h"
+#include "errors.h"
 #include "uring/socket.h"
 
 namespace gatio {
@@ -28,20 +28,16 @@ void Finalize(Napi::Env, Reservation* r) {
 
 Napi::Value ReservePortJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsBoolean()) {
-    Napi::TypeError::New(env, "reservePort(host: string, port: number, udp: boolean)")
-        .ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  double port = info[1].As<Napi::Number>().DoubleValue();
-  if (!(port >= 0 && port <= 65535) || std::floor(port) != port) {
-    Napi::RangeError::New(env, "reservePort: port must be an integer from 0 to 65535")
-        .ThrowAsJavaScriptException();
+  static constexpr const char* kSig = "reservePort(host, port, udp)";
+  std::string host;
+  double port;
+  bool udp;
+  if (!ArgString(info, 0, kSig, "host", 64, &host) ||
+      !ArgInteger(info, 1, kSig, "port", 0, 65535, &port) || !ArgBool(info, 2, kSig, "udp", &udp)) {
     return env.Undefined();
   }
   const char* stage = "";
-  int fd = uring::BindSocket(info[0].As<Napi::String>().Utf8Value(), static_cast<int>(port),
-                             info[2].As<Napi::Boolean>().Value(), &stage);
+  int fd = uring::BindSocket(host, static_cast<int>(port), udp, &stage);
   Napi::Array out = Napi::Array::New(env, 4);
   out.Set(1u, Napi::String::New(env, stage));
   if (fd < 0) {
@@ -67,8 +63,7 @@ Napi::Value ReleasePortJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsExternal() ||
       !info[0].As<Napi::Object>().CheckTypeTag(&kReservationTag)) {
-    Napi::TypeError::New(env, "releasePort(handle): handle must come from reservePort")
-        .ThrowAsJavaScriptException();
+    ThrowWrongType(info, 0, "releasePort(handle)", "handle", "a handle from reservePort");
     return env.Undefined();
   }
   Reservation* r = info[0].As<Napi::External<Reservation>>().Data();
