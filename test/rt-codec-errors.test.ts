@@ -53,6 +53,11 @@ describe('codec: thrown values and errors', () => {
     expect((err.cause as Error).message).toBe('inner');
   });
 
+  test('the unknown-task message reads right', async () => {
+    const err = await caught(rt.run(1, { name: 'nope' }));
+    expect(err.message).toContain("has no export named 'nope' that is a function");
+  });
+
   describe('error classes of every package keep class, name, code, fields and the remote stack', () => {
     test.each([
       ['@gatio/net, thrown', 'throwNet', undefined, PortConfigMismatchError, { port: 4000, driver: 1, field: 'backlog' }],
