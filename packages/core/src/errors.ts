@@ -2,7 +2,19 @@
  * Errors of @gatio/core. Every class has a stable `code` (also static) and an actionable message;
  * `instanceof` works across copies of the library through GatioError's brand.
  */
-import { GatioError } from '@gatio/native';
+import {
+  AddressNotAvailableError,
+  CpuNotAllowedError,
+  GatioError,
+  InvalidArgError,
+  InvalidCpuError,
+  InvalidTopologyError,
+  IoUringUnavailableError,
+  NativeError,
+  PermissionError,
+  PortInUseError,
+  SocketError,
+} from '@gatio/native';
 
 export { GatioError };
 
@@ -53,7 +65,7 @@ export class RuntimeDestroyedError extends GatioError {
 export class UnknownTaskError extends GatioError {
   static readonly code = 'GATIO_ERR_UNKNOWN_TASK';
   constructor(name: string | undefined, filename: string, exported: string[]) {
-    const what = name === undefined ? 'a default export' : `an export named '${name}'`;
+    const what = name === undefined ? 'default export' : `export named '${name}'`;
     super(
       UnknownTaskError.code,
       `task module ${filename} has no ${what} that is a function (its function exports: ${exported.join(', ') || 'none'})`,
@@ -125,26 +137,47 @@ function describe(value: unknown): string {
   return String(value);
 }
 
+type ErrorClass = { readonly code: string } & (new (...args: never[]) => GatioError);
+
 /**
- * Lets another package (e.g. @gatio/net) register its error classes so they too keep their class
- * when they cross threads.
+ * Error classes by code: an error that crosses threads is rebuilt with the class registered for
+ * its code (mesh/wire-error.ts), so `instanceof`, `name` and `code` work on the receiving side.
+ * No prototype: a code such as 'constructor' must not find Object's properties.
  */
-export function registerErrorClasses(classes: Array<{ code: string } & (new (...args: never[]) => GatioError)>): void {
-  for (const cls of classes) errorClasses[cls.code] = cls;
+export const errorClasses: Record<string, ErrorClass> = Object.create(null) as Record<string, ErrorClass>;
+
+/**
+ * Registers a package's error classes (core and @gatio/native below; @gatio/net when it loads).
+ * Register on the thread that receives the errors: loading the package there does it. The first
+ * class registered for a code keeps it; another class with the same code still matches through
+ * GatioError's brand and code.
+ */
+export function registerErrorClasses(classes: readonly ErrorClass[]): void {
+  for (const cls of classes) if (!Object.hasOwn(errorClasses, cls.code)) errorClasses[cls.code] = cls;
 }
 
-/** Every core error class by code, so errors keep their class when they cross threads. */
-export const errorClasses: Record<string, new (...args: never[]) => GatioError> = {
-  [InvalidOptionError.code]: InvalidOptionError,
-  [UnsupportedOptionError.code]: UnsupportedOptionError,
-  [QueueFullError.code]: QueueFullError,
-  [RuntimeClosedError.code]: RuntimeClosedError,
-  [RuntimeDestroyedError.code]: RuntimeDestroyedError,
-  [UnknownTaskError.code]: UnknownTaskError,
-  [TaskModuleLoadError.code]: TaskModuleLoadError,
-  [DriverCrashedError.code]: DriverCrashedError,
-  [DriverStartError.code]: DriverStartError,
-  [TaskEncodeError.code]: TaskEncodeError,
-  [CredentialsChangedError.code]: CredentialsChangedError,
-  [AbortError.code]: AbortError,
-};
+registerErrorClasses([
+  InvalidOptionError,
+  UnsupportedOptionError,
+  QueueFullError,
+  RuntimeClosedError,
+  RuntimeDestroyedError,
+  UnknownTaskError,
+  TaskModuleLoadError,
+  DriverCrashedError,
+  DriverStartError,
+  TaskEncodeError,
+  CredentialsChangedError,
+  AbortError,
+  // @gatio/native's: a task may call it (pinThread, topology, sockets) and throw what it throws.
+  InvalidArgError,
+  InvalidCpuError,
+  CpuNotAllowedError,
+  InvalidTopologyError,
+  IoUringUnavailableError,
+  NativeError,
+  SocketError,
+  PortInUseError,
+  PermissionError,
+  AddressNotAvailableError,
+]);

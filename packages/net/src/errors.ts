@@ -1,5 +1,7 @@
 // Errors of @gatio/net. Socket-level ones (port in use, permission) come from @gatio/native,
-// which converts a -errno once at the boundary; configuration errors are defined here.
+// which converts a -errno once at the boundary; configuration errors are defined here, and
+// registered with @gatio/core (at the end) so they keep their class when they cross threads.
+import { registerErrorClasses } from '@gatio/core';
 import { GatioError } from '@gatio/native';
 
 export {
@@ -125,3 +127,14 @@ export class CredentialsChangedError extends GatioError {
     );
   }
 }
+
+registerErrorClasses([
+  InvalidPortConfigError,
+  PortConfigMismatchError,
+  HandlerLoadError,
+  ConnectionError,
+  IdleTimeoutError,
+  DatagramTruncatedError,
+  DatagramSendError,
+  CredentialsChangedError,
+]);

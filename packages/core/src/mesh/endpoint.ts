@@ -304,10 +304,11 @@ export class Endpoint {
     return FULL;
   }
 
-  /** Writes a backlog item; an answer that cannot be encoded is replaced by that error. */
+  /** Writes a backlog item; an answer (result or error) that cannot be encoded becomes that error. */
   private writeItem(ch: OutChannel, item: Outgoing, named: boolean): number {
     const r = this.tryWrite(ch, item.id, item.meta, named ? item.name : undefined, item.value, item.pending);
-    if (r !== NO_RING || (item.meta & 15) !== KIND_RESULT) return r;
+    const kind = item.meta & 15;
+    if (r !== NO_RING || (kind !== KIND_RESULT && kind !== KIND_ERROR)) return r;
     item.meta = KIND_ERROR;
     item.value = this.hooks.encodeError(this.lastEncodeError);
     return this.tryWrite(ch, item.id, item.meta, undefined, item.value, null);
