@@ -8,6 +8,7 @@ import type { CurrentDriver } from '../current';
 import type { RunOptions } from '../runtime/submitter';
 import type { DriverInfo } from '../runtime/scheduler';
 import { UnknownTaskError } from '../errors';
+import { encodeFailure } from '../mesh/wire-error';
 import type { TaskModule } from './task-module';
 
 export class TaskContext {
@@ -75,29 +76,44 @@ export class Executor {
       this.failed++;
       return this.endpoint.respond(from, id, false, error);
     }
-    if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') {
+    let then: unknown;
+    try {
+      then = result !== null && typeof result === 'object' ? (result as PromiseLike<unknown>).then : undefined;
+    } catch (cause) {
+      // The result cannot be read (a `then` getter or a Proxy trap threw): only this task fails.
+      this.running--;
+      this.failed++;
+      return this.endpoint.respond(from, id, false, encodeFailure('result', cause));
+    }
+    if (typeof then !== 'function') {
       this.running--;
       this.completed++;
       return this.endpoint.respond(from, id, true, result);
     }
     const live = this.live[from];
     live.set(id, ctx);
-    (result as PromiseLike<unknown>).then(
-      (value) => {
-        live.delete(id);
-        this.running--;
-        this.completed++;
-        this.onAsyncSettled();
-        this.endpoint.respond(from, id, true, value);
-      },
-      (error) => {
-        live.delete(id);
-        this.running--;
-        this.failed++;
-        this.onAsyncSettled();
-        this.endpoint.respond(from, id, false, error);
-      },
-    );
+    const onRejected = (error: unknown) => {
+      live.delete(id);
+      this.running--;
+      this.failed++;
+      this.onAsyncSettled();
+      this.endpoint.respond(from, id, false, error);
+    };
+    try {
+      (then as PromiseLike<unknown>['then']).call(
+        result,
+        (value) => {
+          live.delete(id);
+          this.running--;
+          this.completed++;
+          this.onAsyncSettled();
+          this.endpoint.respond(from, id, true, value);
+        },
+        onRejected,
+      );
+    } catch (error) {
+      onRejected(error); // a thenable whose then() throws: rejected, as `await` would
+    }
   }
 
   onAbort(from: number, id: number): void {

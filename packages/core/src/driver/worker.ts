@@ -11,9 +11,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pinThread, threadAffinity, threadId, yieldThread } from '@gatio/native';
 import { current } from '../current';
-import { DriverCrashedError, TaskEncodeError, TaskModuleLoadError } from '../errors';
+import { DriverCrashedError, TaskModuleLoadError } from '../errors';
 import { Endpoint, OobRecord } from '../mesh/endpoint';
-import { errorToWire, wireToError } from '../mesh/wire-error';
+import { encodeFailure, errorToWire, wireToError } from '../mesh/wire-error';
 import { STAT_BUSY_MS_F64, STAT_COMPLETED, STAT_FAILED, STAT_RUNNING } from '../ring/layout';
 import { Scheduler } from '../runtime/scheduler';
 import { Submitter } from '../runtime/submitter';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     decodeError: wireToError,
     encodeError: errorToWire,
     postOob: (record, transfer) => post(record, transfer),
-    encodeFailed: (cause) => new TaskEncodeError('value', cause instanceof Error ? cause.message : String(cause)),
+    encodeFailed: (cause) => encodeFailure('value', cause),
   };
 
   // Stats for Runtime#stats, on this driver's own line of its control block.

@@ -405,8 +405,32 @@ export class Endpoint {
     if (r !== WROTE) rec.seq = 0;
     // The request's generation bits may have been renewed while it waited (flushBacklogs).
     rec.meta = (item.meta & ~META_OOB) | (rec.meta & META_NAMED);
-    this.hooks.postOob(rec, item.oobTransfer);
+    this.postRecord(rec, item);
     return WROTE;
+  }
+
+  /**
+   * Posts an out-of-band record. When postMessage cannot read its value (a getter or a Proxy trap
+   * throws, or structured clone refuses it) only that request or answer fails; a record is still
+   * posted, since its placeholder may be waiting for it: the abort of a request the peer never
+   * saw (which it ignores), or the error in place of an answer.
+   */
+  private postRecord(rec: OobRecord, item: Outgoing): void {
+    try {
+      return this.hooks.postOob(rec, item.oobTransfer);
+    } catch (cause) {
+      const error = this.hooks.encodeFailed(cause);
+      if ((rec.meta & 15) === KIND_REQUEST) {
+        if (item.pending !== null) this.fail(rec.id, error);
+        rec.meta = KIND_ABORT;
+        rec.value = undefined;
+      } else {
+        rec.meta = KIND_ERROR;
+        rec.value = this.hooks.encodeError(error);
+      }
+      rec.name = '';
+      this.hooks.postOob(rec, undefined);
+    }
   }
 
   /** Requests queued (not yet written) towards a thread. */

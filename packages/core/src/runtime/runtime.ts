@@ -9,11 +9,11 @@
  */
 import { EventEmitter } from 'node:events';
 import { channel } from 'node:diagnostics_channel';
-import { CredentialsChangedError, DriverCrashedError, DriverStartError, RuntimeClosedError, RuntimeDestroyedError, TaskEncodeError } from '../errors';
+import { CredentialsChangedError, DriverCrashedError, DriverStartError, RuntimeClosedError, RuntimeDestroyedError } from '../errors';
 import type { DriverData, FromDriver } from '../driver/messages';
 import { Endpoint, type OobRecord } from '../mesh/endpoint';
 import { planMesh, type MeshPlan } from '../mesh/plan';
-import { errorToWire, wireToError } from '../mesh/wire-error';
+import { encodeFailure, errorToWire, wireToError } from '../mesh/wire-error';
 import { CTRL_STATE, STATE_AWAKE, STAT_BUSY_MS_F64, STAT_COMPLETED, STAT_FAILED, STAT_RUNNING } from '../ring/layout';
 import { DriverHandle } from './driver-handle';
 import { loadNet, resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options';
@@ -281,7 +281,7 @@ export class Runtime extends EventEmitter {
       decodeError: wireToError,
       encodeError: errorToWire,
       postOob: (record, transfer) => this.handles[record.to - 1].worker?.postMessage(record, transfer as never),
-      encodeFailed: (cause) => new TaskEncodeError('argument', cause instanceof Error ? cause.message : String(cause)),
+      encodeFailed: (cause) => encodeFailure('argument', cause),
     };
     // Drivers keep the process alive only while tasks are pending (like an idle worker pool).
     endpoint.onBusy = () => {
