@@ -306,12 +306,13 @@ export class Codec {
         this.pos = pad4(at + n);
         // An ArrayBuffer of its own, as structured clone gives: not a slice of Node's pool, whose
         // other bytes belong to unrelated Buffers.
-        // Up to 64 bytes, V8 keeps such an array on its heap (no ArrayBuffer until one is asked
-        // for): cheaper than the pool. Larger ones cost an allocation, as with structured clone.
-        if (!isBuffer) return this.u8.slice(at, at + n);
+        // Up to 64 bytes V8 keeps a Uint8Array on its heap (no ArrayBuffer until one is asked for):
+        // cheaper than the pool. Larger ones cost an allocation, as with structured clone;
+        // allocUnsafeSlow skips the zero fill that new Uint8Array(n) and slice() pay.
+        if (!isBuffer && n <= 64) return this.u8.slice(at, at + n);
         const copy = Buffer.allocUnsafeSlow(n);
         copy.set(this.u8.subarray(at, at + n));
-        return copy;
+        return isBuffer ? copy : new Uint8Array(copy.buffer, 0, n);
       }
       case T.TAG_ARRAY: {
         const n = i32[(off >> 2) + 1];
