@@ -18,6 +18,8 @@ export interface DriverData {
   touchArena: boolean;
   /** Normalized port declarations (@gatio/net); this driver serves those that list it. */
   ports: unknown[];
+  /** The workerData runtime option (current.workerData in the driver). */
+  workerData: unknown;
 }
 
 export type ToDriver =

@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   ports?: unknown[];
   /** Graceful shutdown: SIGTERM/SIGINT handling and the close() deadline. */
   shutdown?: ShutdownOptions;
+  /** Any structured-cloneable value, copied to every driver: `current.workerData` there. */
+  workerData?: unknown;
 }
 
 export interface ResolvedOptions {
@@ -53,10 +55,11 @@ export interface ResolvedOptions {
   /** Normalized port declarations from @gatio/net (structured-cloneable), empty without ports. */
   ports: unknown[];
   shutdown: Required<ShutdownOptions>;
+  workerData: unknown;
 }
 
 const KINDS = ['io', 'exec', 'hybrid'];
-const KNOWN = new Set(['filename', 'topology', 'drivers', 'policy', 'maxQueue', 'ringBytes', 'spinMs', 'restart', 'resourceLimits', 'ports', 'shutdown']);
+const KNOWN = new Set(['filename', 'topology', 'drivers', 'policy', 'maxQueue', 'ringBytes', 'spinMs', 'restart', 'resourceLimits', 'ports', 'shutdown', 'workerData']);
 
 function isPowerOfTwo(n: unknown): n is number {
   return Number.isInteger(n) && (n as number) > 0 && ((n as number) & ((n as number) - 1)) === 0;
@@ -148,7 +151,21 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
   if (!Number.isInteger(shutdown.timeoutMs) || shutdown.timeoutMs < 0) {
     throw new InvalidOptionError('shutdown.timeoutMs', 'a non-negative integer (milliseconds)', shutdown.timeoutMs);
   }
-  return { filename: file, topology, drivers, tpcNodes, policy, maxQueue, ringBytes, spinMs, restart, resourceLimits: options.resourceLimits, ports, shutdown };
+  checkWorkerData(options.workerData);
+  return { filename: file, topology, drivers, tpcNodes, policy, maxQueue, ringBytes, spinMs, restart, resourceLimits: options.resourceLimits, ports, shutdown, workerData: options.workerData };
+}
+
+/**
+ * workerData reaches each driver by structured clone (the Worker's own workerData): check it here,
+ * so a function or a MessagePort in it is an option error and not a failure to start a thread.
+ */
+export function checkWorkerData(value: unknown): void {
+  if (value === undefined) return;
+  try {
+    structuredClone(value);
+  } catch (error) {
+    throw new InvalidOptionError('workerData', `a value structured clone can copy (${(error as Error).message})`, value);
+  }
 }
 
 /** The slice of @gatio/net the runtime calls (net depends on core, so core loads it lazily). */

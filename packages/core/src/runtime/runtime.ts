@@ -307,6 +307,7 @@ export class Runtime extends EventEmitter {
       spinMs: this.opts.spinMs,
       touchArena,
       ports: this.opts.ports,
+      workerData: this.opts.workerData,
     };
     return h.spawn(
       data,
