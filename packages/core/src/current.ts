@@ -14,8 +14,10 @@ export class NotInDriverError extends GatioError {
 }
 
 export class CurrentDriver {
-  /** True inside a driver thread. */
+  /** True inside a driver thread (from before its task module loads). */
   active = false;
+  /** The runtime's workerData option, as copied to this driver; undefined on the main thread. */
+  workerData: unknown = undefined;
   /** This driver (id, tpc, cpu, kind); undefined on the main thread. */
   driver: DriverInfo | undefined;
   /** Every driver of the runtime. */
@@ -26,6 +28,12 @@ export class CurrentDriver {
   run<R = unknown>(arg: unknown, options?: RunOptions): Promise<R> {
     if (this.submit === null) throw new NotInDriverError();
     return this.submit(arg, options) as Promise<R>;
+  }
+
+  /** @internal Called by the driver thread before it loads the task module. */
+  enter(workerData: unknown): void {
+    this.active = true;
+    this.workerData = workerData;
   }
 
   /** @internal Called once by the driver thread. */

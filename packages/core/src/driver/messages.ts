@@ -20,6 +20,8 @@ export interface DriverData {
   touchArena: boolean;
   /** The services this driver runs, grouped by service module. */
   services: DriverServiceGroup[];
+  /** The workerData runtime option (current.workerData in the driver). */
+  workerData: unknown;
 }
 
 export type ToDriver =

@@ -44,6 +44,9 @@ async function main(): Promise<void> {
 
   const endpoint = new Endpoint(plan, self, data.gen, data.spinMs);
   endpoint.idleYield = yieldThread;
+  // Before the task module loads: its top level may read current.workerData (or the piscina
+  // facade's isWorkerThread / workerData, which read `current`).
+  current.enter(data.workerData);
   let module: TaskModule;
   try {
     module = data.filename === '' ? TaskModule.none() : await TaskModule.load(data.filename);

@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   services?: Service[];
   /** Graceful shutdown: opt-in SIGTERM/SIGINT handling and the close() deadline. */
   shutdown?: ShutdownOptions;
+  /** Any structured-cloneable value, copied to every driver: `current.workerData` there. */
+  workerData?: unknown;
 }
 
 export interface ResolvedOptions {
@@ -60,10 +62,11 @@ export interface ResolvedOptions {
   resourceLimits: ResourceLimits | undefined;
   services: Service[];
   shutdown: Required<ShutdownOptions>;
+  workerData: unknown;
 }
 
 const KINDS = ['io', 'exec', 'hybrid'];
-const KNOWN = new Set(['filename', 'topology', 'drivers', 'policy', 'maxQueue', 'ringBytes', 'spinMs', 'restart', 'resourceLimits', 'services', 'shutdown']);
+const KNOWN = new Set(['filename', 'topology', 'drivers', 'policy', 'maxQueue', 'ringBytes', 'spinMs', 'restart', 'resourceLimits', 'services', 'shutdown', 'workerData']);
 
 function isPowerOfTwo(n: unknown): n is number {
   return Number.isInteger(n) && (n as number) > 0 && ((n as number) & ((n as number) - 1)) === 0;
@@ -159,5 +162,19 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
   if (!Number.isInteger(shutdown.timeoutMs) || shutdown.timeoutMs < 0) {
     throw new InvalidOptionError('shutdown.timeoutMs', 'a non-negative integer (milliseconds)', shutdown.timeoutMs);
   }
-  return { filename: file, topology, drivers, tpcNodes, policy, maxQueue, ringBytes, spinMs, restart, resourceLimits: options.resourceLimits, services, shutdown };
+  checkWorkerData(options.workerData);
+  return { filename: file, topology, drivers, tpcNodes, policy, maxQueue, ringBytes, spinMs, restart, resourceLimits: options.resourceLimits, services, shutdown, workerData: options.workerData };
+}
+
+/**
+ * workerData reaches each driver by structured clone (the Worker's own workerData): check it here,
+ * so a function or a MessagePort in it is an option error and not a failure to start a thread.
+ */
+export function checkWorkerData(value: unknown): void {
+  if (value === undefined) return;
+  try {
+    structuredClone(value);
+  } catch (error) {
+    throw new InvalidOptionError('workerData', `a value structured clone can copy (${(error as Error).message})`, value);
+  }
 }

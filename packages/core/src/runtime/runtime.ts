@@ -280,6 +280,7 @@ export class Runtime extends EventEmitter {
       spinMs: this.opts.spinMs,
       touchArena,
       services: this.services.forDriver(h.info.id),
+      workerData: this.opts.workerData,
     };
     return h.spawn(
       data,
