@@ -24,6 +24,9 @@ export const HAS_REUSE_PORT = major > 23 || (major === 23 && minor >= 1) || (maj
 
 type AnyServer = { close(): void };
 
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+
 export class LibuvListener {
   boundPort = 0;
   connections = 0;
@@ -46,6 +49,8 @@ export class LibuvConnection {
   onDrain: ((conn: LibuvConnection) => void) | null = null;
   data: unknown = undefined;
   /** @internal */ error: Error | undefined = undefined;
+  /** @internal handler.end(conn) returned a promise not settled yet (see driver-net.ts peerEnded). */
+  endHookPending = false;
   private needDrain = false;
   constructor(
     readonly driver: number,
@@ -209,12 +214,26 @@ export class LibuvNet {
       }
     });
     s.on('end', () => {
+      // As driver-net.ts peerEnded: end once handler.end returned or its promise settled.
+      if (h.end === undefined) return conn.end();
+      let r: unknown;
       try {
-        if (h.end !== undefined) h.end(c);
-        else conn.end();
+        r = h.end(c);
       } catch (err) {
-        threw(err);
+        return threw(err);
       }
+      if (!isThenable(r)) return conn.end();
+      conn.endHookPending = true;
+      const settled = (err: unknown) => {
+        conn.endHookPending = false;
+        if (conn.closed || !s.writable) return; // ended by the handler or destroyed meanwhile
+        if (err !== undefined) threw(err);
+        else conn.end();
+      };
+      r.then(
+        () => settled(undefined),
+        (err: unknown) => settled(err ?? new Error('end() rejected')),
+      );
     });
     s.on('error', (e: NodeJS.ErrnoException) => {
       conn.error ??= new ConnectionError(`${e.syscall ?? 'recv'} failed: ${e.code ?? e.message} (peer reset?)`, -(e.errno ?? 0), e.syscall ?? 'recv');
@@ -276,7 +295,7 @@ export class LibuvNet {
     for (const l of this.listeners) l.closing = true;
     for (const s of this.servers) s.close();
     const conns = this.listeners.flatMap((l) => [...l.conns]);
-    for (const c of conns) c.end();
+    for (const c of conns) if (!c.endHookPending) c.end(); // those end when their end() settles
     const deadline = Date.now() + graceMs;
     while (this.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     this.destroy();

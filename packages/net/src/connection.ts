@@ -57,6 +57,8 @@ export class Connection {
   held: Buffer[] = [];
   /** @internal The peer's EOF came while paused or behind held bytes. */
   heldEof = false;
+  /** @internal handler.end(conn) returned a promise not settled yet: the runtime ends after it. */
+  endHookPending = false;
   private peer: [string, number] | null = null;
 
   /** @internal */

@@ -44,6 +44,9 @@ export { Listener, type Handler } from './listener';
 import { STAGING_BITS, UdpSocket, type UdpHandler, type UdpHost } from './udp-socket';
 
 const E = os.constants.errno;
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 /** diagnostics_channel events, published on the driver thread that serves the port. */
 const acceptChannel = channel('gatio:net:accept');
 const refuseChannel = channel('gatio:net:refuse');
@@ -306,15 +309,34 @@ export class DriverNet implements UdpHost {
     this.maybeClose(conn);
   }
 
-  /** The peer sent FIN: the handler's end(), or by default end once the writes are flushed. */
+  /**
+   * The peer sent FIN. The handler's end(conn) runs first; the connection ends (queued writes
+   * flushed, then FIN) once it returned or, if it returned a promise, once that settled: a reply
+   * still on its way (from another driver, a database) is written before the close.
+   */
   private peerEnded(conn: Connection): void {
     const h = conn.listener.handler;
+    if (h.end === undefined) return conn.end();
+    let r: unknown;
     try {
-      if (h.end !== undefined) h.end(conn);
-      else conn.end();
+      r = h.end(conn);
     } catch (err) {
-      this.handlerThrew(conn, err, 'end');
+      return this.handlerThrew(conn, err, 'end');
     }
+    if (!isThenable(r)) return conn.end();
+    conn.endHookPending = true;
+    r.then(
+      () => this.endHookSettled(conn, undefined),
+      (err: unknown) => this.endHookSettled(conn, err ?? new Error('end() rejected')),
+    );
+  }
+
+  /** handler.end's promise settled: end the connection (or close it with the rejection). */
+  private endHookSettled(conn: Connection, err: unknown): void {
+    conn.endHookPending = false;
+    if (conn.state !== 'open') return; // ended by the handler, destroyed, or timed out meanwhile
+    if (err !== undefined) this.handlerThrew(conn, err, 'end');
+    else conn.end();
   }
 
   /** @internal After resume(): the held bytes (and EOF) first, then a receive again. */
