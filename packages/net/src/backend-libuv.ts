@@ -13,7 +13,7 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { listenError } from '@gatio/native';
 import type { NormalizedOptions, NormalizedTcpPort, NormalizedUdpPort, PortReport } from './config';
-import { ConnectionError, DatagramSendError, IdleTimeoutError } from './errors';
+import { ConnectionError, DatagramSendError, IdleTimeoutError, SendQueueOverflowError } from './errors';
 import { COPY_LIMIT } from './connection';
 import type { Handler } from './listener';
 import type { UdpHandler } from './udp-socket';
@@ -46,6 +46,7 @@ export class LibuvListener {
 
 export class LibuvConnection {
   readonly id: number;
+  readonly driver: number;
   onDrain: ((conn: LibuvConnection) => void) | null = null;
   data: unknown = undefined;
   /** @internal */ error: Error | undefined = undefined;
@@ -53,12 +54,13 @@ export class LibuvConnection {
   endHookPending = false;
   private needDrain = false;
   constructor(
-    readonly driver: number,
+    private readonly owner: LibuvNet,
     readonly listener: LibuvListener,
     private readonly socket: net.Socket,
     id: number,
   ) {
     this.id = id;
+    this.driver = owner.driverId;
   }
   get remoteAddress(): string {
     return this.socket.remoteAddress ?? '';
@@ -80,7 +82,15 @@ export class LibuvConnection {
     // Same contract as the io_uring back end: chunks up to COPY_LIMIT are copied at once (node:net
     // would keep a reference until the bytes are out).
     this.socket.write(typeof bytes !== 'string' && bytes.byteLength <= COPY_LIMIT ? Buffer.from(bytes) : bytes);
-    if (this.socket.writableLength >= this.listener.options.highWaterMark) {
+    const queued = this.socket.writableLength;
+    if (queued >= this.listener.options.highWaterMark) {
+      const max = this.listener.options.maxQueuedSendBytes;
+      if (queued > max) {
+        // As Connection#write: a peer that does not read cannot grow the server without bound.
+        this.owner.sendOverflows++;
+        this.destroy(new SendQueueOverflowError(queued, max));
+        return false;
+      }
       this.needDrain = true;
       return false;
     }
@@ -152,6 +162,8 @@ export class LibuvNet {
   readonly listeners: LibuvListener[] = [];
   readonly udp: LibuvUdpSocket[] = [];
   readonly counters = { batches: 0, cqes: 0, bytesIn: 0, bytesOut: 0 };
+  /** Connections closed for going over maxQueuedSendBytes (a metric). */
+  sendOverflows = 0;
   private nextId = 1;
   private readonly servers: AnyServer[] = [];
   constructor(readonly driverId: number) {}
@@ -187,7 +199,7 @@ export class LibuvNet {
     }
     l.stats.accepted++;
     l.connections++;
-    const conn = new LibuvConnection(this.driverId, l, s, this.nextId++);
+    const conn = new LibuvConnection(this, l, s, this.nextId++);
     l.conns.add(conn);
     const h = l.handler;
     const threw = (err: unknown) => {

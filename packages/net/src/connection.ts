@@ -12,6 +12,7 @@
 import { Buffer } from 'node:buffer'; // a module binding: the global is an accessor
 import type { DriverNet, Listener } from './driver-net';
 import { BLOCK_SIZE } from './send-blocks';
+import { SendQueueOverflowError } from './errors';
 
 /** Chunks up to this size are copied by write(); larger ones are sent from place. */
 export const COPY_LIMIT = 65536;
@@ -97,7 +98,8 @@ export class Connection {
 
   /**
    * Queues bytes; they go out as one send per connection at the end of this turn. Returns false
-   * once highWaterMark bytes are queued (keep writing if you must; a drain callback follows).
+   * once highWaterMark bytes are queued (pause reading until the drain callback follows); past
+   * maxQueuedSendBytes the connection is destroyed with SendQueueOverflowError.
    * Chunks up to COPY_LIMIT (64 KiB) are copied at once, so the caller may reuse its buffer
    * right after the call. Larger ones are sent from place: do not modify them afterwards (views of
    * a receive buffer are copied, since that buffer goes back to the ring).
@@ -112,11 +114,22 @@ export class Connection {
     this.queued += n;
     this.net.markDirty(this);
     if (this.queued >= this.listener.options.highWaterMark) {
+      // Checked only past highWaterMark (config keeps maxQueuedSendBytes >= it): no cost per write.
+      if (this.queued > this.listener.options.maxQueuedSendBytes) {
+        this.overflow();
+        return false;
+      }
       this.needDrain = true;
       this.net.waitForSends(); // the drain comes with a send completion
       return false;
     }
     return true;
+  }
+
+  /** Too much written and not sent (the peer does not read): close, counted in the metrics. */
+  private overflow(): void {
+    this.net.sendOverflows++;
+    this.destroy(new SendQueueOverflowError(this.queued, this.listener.options.maxQueuedSendBytes));
   }
 
   /** Copies a small chunk after the bytes written so far this turn. */

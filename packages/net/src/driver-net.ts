@@ -76,6 +76,8 @@ export class DriverNet implements UdpHost {
   private now = performance.now();
   /** @internal */ tickMs = 0;
   /** @internal */ connCount = 0;
+  /** @internal Connections closed for going over maxQueuedSendBytes (a metric). */
+  sendOverflows = 0;
   /** @internal */ closing = false;
   /** Set once the driver stopped serving (credentials changed): why. */
   refused: Error | null = null;
