@@ -1,9 +1,16 @@
 // A client that sends without reading what it is sent must not grow the server without bound:
 // the echo and HTTP examples stop reading while write() returns false (conn.pause, resume on
 // drain), and the runtime closes a connection of a naive handler past maxQueuedSendBytes.
+import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import { SendQueueOverflowError, validatePorts } from '@gatio/net';
-import { backends, connect, readUntil, startServer, within, type Backend } from './net-helpers';
+import { backends, connect, example, readBytes, readUntil, spawnServer, startServer, within, type Backend } from './net-helpers';
+
+/** Resident memory of a process in bytes (/proc/PID/status VmRSS). */
+function rss(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? 0 : Number(m[1]) * 1024;
+}
 
 /**
  * Writes `chunk` again and again while not reading, honouring the socket's backpressure, until
@@ -38,6 +45,41 @@ async function sendWithoutReading(s: net.Socket, chunk: Buffer, limit: number, s
 }
 
 const MB = 1 << 20;
+
+const REQUEST = 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n';
+const BODY = 'Hello, World!';
+const ANSWER = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\nConnection: keep-alive\r\n\r\n${BODY}`;
+
+describe('examples stop reading a client that does not read its replies (server RSS stays bounded)', () => {
+  // Without pausing, the server read all of it and queued the replies (on the old examples about
+  // twice the bytes sent in RSS; under the runtime's 64 MiB bound, the connection is closed).
+  const cases: Array<[string, Buffer, (sent: number) => number]> = [
+    ['echo', Buffer.alloc(64 * 1024, 'e'), (sent) => sent],
+    // Pipelined keep-alive requests: each answer is about 3x its request.
+    ['http', Buffer.from(REQUEST.repeat(1024)), (sent) => (sent / REQUEST.length) * ANSWER.length],
+  ];
+  test.each(cases)('%s: 256 MB offered without reading: the server stops reading and stays small, then answers everything', async (name, chunk, answers) => {
+    const server = await spawnServer(example(name));
+    try {
+      const before = rss(server.pid);
+      const s = await connect(server.port);
+      s.on('error', () => {});
+      const { sent, why } = await within(sendWithoutReading(s, chunk, 256 * MB, 3000), 120000, 'sending');
+      const grown = rss(server.pid) - before;
+      expect(why).toBe('stalled'); // held back by TCP, not closed and not read to the end
+      expect(grown).toBeLessThan(96 * MB);
+      // Now read: everything sent is answered, on the same connection.
+      const reading = readBytes(s, answers(sent), 60000);
+      s.resume();
+      const got = await reading;
+      expect(got.length).toBe(answers(sent));
+      expect(s.destroyed).toBe(false);
+      s.destroy();
+    } finally {
+      await server.stop();
+    }
+  });
+});
 
 describe.each(backends)('%s back end: a naive handler (never pauses) under a client that does not read', (backend: Backend) => {
   test('the connection is closed past maxQueuedSendBytes with GATIO_ERR_SEND_QUEUE_OVERFLOW, counted in the metrics', async () => {
