@@ -13,6 +13,7 @@ import { Buffer } from 'node:buffer'; // a module binding: the global is an acce
 import type { DriverNet, Listener } from './driver-net';
 import { BLOCK_SIZE } from './send-blocks';
 import { SendQueueOverflowError } from './errors';
+import { ownSendMemory, releaseSendMemory } from './send-memory';
 
 /** Chunks up to this size are copied by write(); larger ones are sent from place. */
 export const COPY_LIMIT = 65536;
@@ -144,13 +145,17 @@ export class Connection {
       }
       this.out = out;
     } else if (this.outLen + n > out.length) {
-      // Past the block (or buffer): move to a Buffer twice as large, giving the block back.
+      // Past the block (or buffer): move to a Buffer twice as large, giving the block back (or
+      // freeing the old buffer now rather than at the next garbage collection: send-memory.ts).
       const grown = Buffer.allocUnsafeSlow(Math.max(2 * out.length, this.outLen + n));
       out.copy(grown, 0, 0, this.outLen);
       if (this.outBlock >= 0) {
         this.net.blocks.release(this.outBlock);
         this.outBlock = -1;
+      } else {
+        releaseSendMemory(out);
       }
+      ownSendMemory(grown);
       out = this.out = grown;
     }
     out.set(chunk, this.outLen);
@@ -181,9 +186,11 @@ export class Connection {
 
   /** @internal Drops unsent bytes (destroy). The send in flight keeps its block until it ends. */
   dropPending(): void {
+    for (const chunk of this.queue) releaseSendMemory(chunk); // only the large ones this driver made
     this.queue = [];
     this.queued = 0;
     if (this.outBlock >= 0) this.net.blocks.release(this.outBlock);
+    else releaseSendMemory(this.out);
     this.out = null;
     this.outLen = 0;
     this.outBlock = -1;

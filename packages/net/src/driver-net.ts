@@ -39,11 +39,20 @@ import { Listener, type Handler } from './listener';
 import { ConnectionError, IdleTimeoutError } from './errors';
 import { closeDriver, NO_SLOT } from './driver-close';
 import { SendBlocks } from './send-blocks';
+import { ownSendMemory, releaseSendMemory } from './send-memory';
 import { checkCredentials, readCredentials, type Credentials } from './guards';
 export { Listener, type Handler } from './listener';
 import { STAGING_BITS, UdpSocket, type UdpHandler, type UdpHost } from './udp-socket';
 
 const E = os.constants.errno;
+
+/** A connection's queued chunks as one send; the large ones this driver made are freed at once. */
+function concatQueue(queue: Uint8Array[]): Buffer {
+  const all = Buffer.concat(queue);
+  for (const chunk of queue) releaseSendMemory(chunk);
+  ownSendMemory(all);
+  return all;
+}
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
@@ -408,9 +417,10 @@ export class DriverNet implements UdpHost {
     this.maybeClose(conn);
   }
 
-  /** The send in flight is over: its block (if it used one) is free again. */
+  /** The send in flight is over: its block (if it used one) is free again, a large buffer freed. */
   private sendDone(conn: Connection): void {
     if (conn.inflightBlock >= 0) this.blocks.release(conn.inflightBlock);
+    else releaseSendMemory(conn.inflight); // only if this driver made it (send-memory.ts)
     conn.inflightBlock = -1;
     conn.inflight = null;
   }
@@ -514,7 +524,7 @@ export class DriverNet implements UdpHost {
         continue;
       }
       if (conn.queue.length > 0) {
-        const chunk = conn.queue.length === 1 ? conn.queue[0] : Buffer.concat(conn.queue);
+        const chunk = conn.queue.length === 1 ? conn.queue[0] : concatQueue(conn.queue);
         conn.queue = [];
         this.sendNow(conn, chunk, chunk.byteLength);
       } else if (conn.outLen > 0) {
