@@ -101,10 +101,16 @@ function contentLength(buf, at) {
   return n;
 }
 
-/** Queues the keep-alive answers to `n` requests. */
+/**
+ * Queues the keep-alive answers to `n` requests. Once write() returns false (a client pipelining
+ * without reading its answers), the connection stops reading until drain(), so what waits for
+ * sending stays near highWaterMark instead of growing with every request the client sends.
+ */
 function answer(conn, n) {
-  for (; n > KEEPS_MAX; n -= KEEPS_MAX) conn.write(KEEPS[KEEPS_MAX]);
-  if (n > 0) conn.write(KEEPS[n]);
+  let more = true;
+  for (; n > KEEPS_MAX; n -= KEEPS_MAX) more = conn.write(KEEPS[KEEPS_MAX]) && more;
+  if (n > 0) more = conn.write(KEEPS[n]) && more;
+  if (!more) conn.pause();
 }
 
 /** Answers the `n` requests before this one, then `last`, and closes. */
@@ -194,6 +200,9 @@ module.exports = {
     } else {
       st.pending = null;
     }
+  },
+  drain(conn) {
+    conn.resume(); // the answers went out: read the next requests
   },
   close() {},
 };

@@ -12,6 +12,10 @@
 // or come back from other drivers. Then the connection stops reading (conn.pause()) until both are
 // back under their bounds, so the server's memory per connection stays bounded and TCP holds the
 // client back.
+//
+// Half-close: a client may send its commands and then shutdown(SHUT_WR). Like Redis, every command
+// that ran gets its reply before the server closes: end(conn) returns a promise that settles once
+// no reply waits on another driver, and the runtime ends the connection only after it.
 const { current } = require('@gatio/core');
 const { ownerOf, apply } = require('./store');
 const { Parser, ProtocolError, Replies, limits, execute, DONE, QUIT, OK, encodeError } = require('./protocol');
@@ -67,7 +71,7 @@ const errorLine = (msg) => Buffer.from(`-${msg}\r\n`);
 module.exports = {
   limits,
   open(conn) {
-    conn.data = { pending: null, queue: [], waiting: 0, quit: false, full: false };
+    conn.data = { pending: null, queue: [], waiting: 0, quit: false, full: false, ended: null };
   },
   data(conn, bytes) {
     const st = conn.data;
@@ -126,6 +130,12 @@ module.exports = {
     conn.data.full = false;
     flowControl(conn);
   },
+  /** The client sent FIN: the connection ends once the replies still travelling are written. */
+  end(conn) {
+    const st = conn.data;
+    if (st.waiting === 0) return undefined;
+    return new Promise((resolve) => (st.ended = resolve));
+  },
   close() {},
 };
 
@@ -133,12 +143,24 @@ function done(conn, slot, bytes) {
   const st = conn.data;
   slot.reply = bytes;
   st.waiting--;
+  let quit = false;
   while (st.queue.length && st.queue[0].reply !== null) {
     const next = st.queue.shift();
-    if (next.quit) return void conn.end(next.reply);
+    if (next.quit) {
+      conn.end(next.reply);
+      quit = true;
+      break;
+    }
     send(conn, next.reply);
   }
-  flowControl(conn);
+  if (st.waiting === 0 && st.ended !== null) {
+    // Every reply is written: end(conn)'s promise lets the runtime end the connection.
+    const ended = st.ended;
+    st.ended = null;
+    ended();
+  } else if (!quit) {
+    flowControl(conn);
+  }
 }
 
 /** pending + bytes in one new array. */

@@ -58,6 +58,7 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
     send_blocks_in_use: 0,
     send_queued_bytes: 0,
     paused_connections: 0,
+    send_queue_overflows_total: 0,
   };
   const all = [net, libuv].filter((x) => x !== null);
   for (const n of all) {
@@ -67,6 +68,7 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
     out.bytes_in_total += n.counters.bytesIn;
     out.bytes_out_total += n.counters.bytesOut;
   }
+  for (const n of all) out.send_queue_overflows_total += n.sendOverflows; // closed over maxQueuedSendBytes
   for (const l of all.flatMap((n): Array<{ stats: Listener['stats'] }> => n.listeners)) {
     out.accepted_total += l.stats.accepted;
     out.refused_total += l.stats.refused;

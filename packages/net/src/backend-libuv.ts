@@ -13,7 +13,7 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { listenError } from '@gatio/native';
 import type { NormalizedOptions, NormalizedTcpPort, NormalizedUdpPort, PortReport } from './config';
-import { ConnectionError, DatagramSendError, IdleTimeoutError } from './errors';
+import { ConnectionError, DatagramSendError, IdleTimeoutError, SendQueueOverflowError } from './errors';
 import { COPY_LIMIT } from './connection';
 import type { Handler } from './listener';
 import type { UdpHandler } from './udp-socket';
@@ -23,6 +23,9 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 export const HAS_REUSE_PORT = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 
 type AnyServer = { close(): void };
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 
 export class LibuvListener {
   boundPort = 0;
@@ -43,17 +46,21 @@ export class LibuvListener {
 
 export class LibuvConnection {
   readonly id: number;
+  readonly driver: number;
   onDrain: ((conn: LibuvConnection) => void) | null = null;
   data: unknown = undefined;
   /** @internal */ error: Error | undefined = undefined;
+  /** @internal handler.end(conn) returned a promise not settled yet (see driver-net.ts peerEnded). */
+  endHookPending = false;
   private needDrain = false;
   constructor(
-    readonly driver: number,
+    private readonly owner: LibuvNet,
     readonly listener: LibuvListener,
     private readonly socket: net.Socket,
     id: number,
   ) {
     this.id = id;
+    this.driver = owner.driverId;
   }
   get remoteAddress(): string {
     return this.socket.remoteAddress ?? '';
@@ -75,7 +82,15 @@ export class LibuvConnection {
     // Same contract as the io_uring back end: chunks up to COPY_LIMIT are copied at once (node:net
     // would keep a reference until the bytes are out).
     this.socket.write(typeof bytes !== 'string' && bytes.byteLength <= COPY_LIMIT ? Buffer.from(bytes) : bytes);
-    if (this.socket.writableLength >= this.listener.options.highWaterMark) {
+    const queued = this.socket.writableLength;
+    if (queued >= this.listener.options.highWaterMark) {
+      const max = this.listener.options.maxQueuedSendBytes;
+      if (queued > max) {
+        // As Connection#write: a peer that does not read cannot grow the server without bound.
+        this.owner.sendOverflows++;
+        this.destroy(new SendQueueOverflowError(queued, max));
+        return false;
+      }
       this.needDrain = true;
       return false;
     }
@@ -147,6 +162,8 @@ export class LibuvNet {
   readonly listeners: LibuvListener[] = [];
   readonly udp: LibuvUdpSocket[] = [];
   readonly counters = { batches: 0, cqes: 0, bytesIn: 0, bytesOut: 0 };
+  /** Connections closed for going over maxQueuedSendBytes (a metric). */
+  sendOverflows = 0;
   private nextId = 1;
   private readonly servers: AnyServer[] = [];
   constructor(readonly driverId: number) {}
@@ -182,7 +199,7 @@ export class LibuvNet {
     }
     l.stats.accepted++;
     l.connections++;
-    const conn = new LibuvConnection(this.driverId, l, s, this.nextId++);
+    const conn = new LibuvConnection(this, l, s, this.nextId++);
     l.conns.add(conn);
     const h = l.handler;
     const threw = (err: unknown) => {
@@ -209,12 +226,26 @@ export class LibuvNet {
       }
     });
     s.on('end', () => {
+      // As driver-net.ts peerEnded: end once handler.end returned or its promise settled.
+      if (h.end === undefined) return conn.end();
+      let r: unknown;
       try {
-        if (h.end !== undefined) h.end(c);
-        else conn.end();
+        r = h.end(c);
       } catch (err) {
-        threw(err);
+        return threw(err);
       }
+      if (!isThenable(r)) return conn.end();
+      conn.endHookPending = true;
+      const settled = (err: unknown) => {
+        conn.endHookPending = false;
+        if (conn.closed || !s.writable) return; // ended by the handler or destroyed meanwhile
+        if (err !== undefined) threw(err);
+        else conn.end();
+      };
+      r.then(
+        () => settled(undefined),
+        (err: unknown) => settled(err ?? new Error('end() rejected')),
+      );
     });
     s.on('error', (e: NodeJS.ErrnoException) => {
       conn.error ??= new ConnectionError(`${e.syscall ?? 'recv'} failed: ${e.code ?? e.message} (peer reset?)`, -(e.errno ?? 0), e.syscall ?? 'recv');
@@ -276,7 +307,7 @@ export class LibuvNet {
     for (const l of this.listeners) l.closing = true;
     for (const s of this.servers) s.close();
     const conns = this.listeners.flatMap((l) => [...l.conns]);
-    for (const c of conns) c.end();
+    for (const c of conns) if (!c.endHookPending) c.end(); // those end when their end() settles
     const deadline = Date.now() + graceMs;
     while (this.connections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     this.destroy();

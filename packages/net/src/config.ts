@@ -20,6 +20,13 @@ export interface PortOptions {
   bufferCount?: number;
   /** conn.write() returns false once this many bytes are queued. Default 65536. */
   highWaterMark?: number;
+  /**
+   * A connection with more bytes than this written and not yet sent is closed (its handler's
+   * close gets SendQueueOverflowError): a peer that does not read cannot make the server grow
+   * without bound, even under a handler that ignores write() returning false. At least
+   * highWaterMark; Infinity turns it off. Default 67108864 (64 MiB).
+   */
+  maxQueuedSendBytes?: number;
   /** listen(2) backlog. Default 511. */
   backlog?: number;
   /**
@@ -108,6 +115,7 @@ export const defaultOptions: NormalizedOptions = {
   bufferSize: 16384,
   bufferCount: 256,
   highWaterMark: 65536,
+  maxQueuedSendBytes: 64 * 1024 * 1024,
   backlog: 511,
   ringEntries: 512,
 };
@@ -128,6 +136,7 @@ const optionChecks: Record<keyof PortOptions, Check> = {
   bufferCount: (v) =>
     Number.isSafeInteger(v) && v >= 1 && v <= 32768 && (v & (v - 1)) === 0 ? null : 'a power of two from 1 to 32768',
   highWaterMark: (v) => (Number.isSafeInteger(v) && v >= 1 ? null : 'a positive integer'),
+  maxQueuedSendBytes: (v) => (v === Infinity || (Number.isSafeInteger(v) && v >= 1) ? null : 'a positive integer or Infinity'),
   backlog: (v) => (Number.isSafeInteger(v) && v >= 1 ? null : 'a positive integer'),
   ringEntries: (v) =>
     Number.isSafeInteger(v) && v >= 1 && v <= 4096 && (v & (v - 1)) === 0 ? null : 'a power of two from 1 to 4096',
@@ -223,6 +232,12 @@ export function normalizePort(
       if (problem !== null) throw new InvalidPortConfigError(`${optionsWhere}.${key} must be ${problem}, got ${String(value)}`);
       options[key] = value as number;
     }
+  }
+  if (transport === 'tcp' && options.maxQueuedSendBytes < options.highWaterMark) {
+    // write() checks the bound only once it returns false (past highWaterMark): no cost per write.
+    throw new InvalidPortConfigError(
+      `${optionsWhere}.maxQueuedSendBytes (${options.maxQueuedSendBytes}) must be at least highWaterMark (${options.highWaterMark})`,
+    );
   }
   const base = { port, host, drivers: [...(s.drivers as number[])], handler, backend: backend as Backend, fallback: fallback as 'libuv' | 'none' };
   return transport === 'udp'

@@ -12,6 +12,8 @@
 import { Buffer } from 'node:buffer'; // a module binding: the global is an accessor
 import type { DriverNet, Listener } from './driver-net';
 import { BLOCK_SIZE } from './send-blocks';
+import { SendQueueOverflowError } from './errors';
+import { ownSendMemory, releaseSendMemory } from './send-memory';
 
 /** Chunks up to this size are copied by write(); larger ones are sent from place. */
 export const COPY_LIMIT = 65536;
@@ -57,6 +59,8 @@ export class Connection {
   held: Buffer[] = [];
   /** @internal The peer's EOF came while paused or behind held bytes. */
   heldEof = false;
+  /** @internal handler.end(conn) returned a promise not settled yet: the runtime ends after it. */
+  endHookPending = false;
   private peer: [string, number] | null = null;
 
   /** @internal */
@@ -95,7 +99,8 @@ export class Connection {
 
   /**
    * Queues bytes; they go out as one send per connection at the end of this turn. Returns false
-   * once highWaterMark bytes are queued (keep writing if you must; a drain callback follows).
+   * once highWaterMark bytes are queued (pause reading until the drain callback follows); past
+   * maxQueuedSendBytes the connection is destroyed with SendQueueOverflowError.
    * Chunks up to COPY_LIMIT (64 KiB) are copied at once, so the caller may reuse its buffer
    * right after the call. Larger ones are sent from place: do not modify them afterwards (views of
    * a receive buffer are copied, since that buffer goes back to the ring).
@@ -110,11 +115,22 @@ export class Connection {
     this.queued += n;
     this.net.markDirty(this);
     if (this.queued >= this.listener.options.highWaterMark) {
+      // Checked only past highWaterMark (config keeps maxQueuedSendBytes >= it): no cost per write.
+      if (this.queued > this.listener.options.maxQueuedSendBytes) {
+        this.overflow();
+        return false;
+      }
       this.needDrain = true;
       this.net.waitForSends(); // the drain comes with a send completion
       return false;
     }
     return true;
+  }
+
+  /** Too much written and not sent (the peer does not read): close, counted in the metrics. */
+  private overflow(): void {
+    this.net.sendOverflows++;
+    this.destroy(new SendQueueOverflowError(this.queued, this.listener.options.maxQueuedSendBytes));
   }
 
   /** Copies a small chunk after the bytes written so far this turn. */
@@ -129,13 +145,17 @@ export class Connection {
       }
       this.out = out;
     } else if (this.outLen + n > out.length) {
-      // Past the block (or buffer): move to a Buffer twice as large, giving the block back.
+      // Past the block (or buffer): move to a Buffer twice as large, giving the block back (or
+      // freeing the old buffer now rather than at the next garbage collection: send-memory.ts).
       const grown = Buffer.allocUnsafeSlow(Math.max(2 * out.length, this.outLen + n));
       out.copy(grown, 0, 0, this.outLen);
       if (this.outBlock >= 0) {
         this.net.blocks.release(this.outBlock);
         this.outBlock = -1;
+      } else {
+        releaseSendMemory(out);
       }
+      ownSendMemory(grown);
       out = this.out = grown;
     }
     out.set(chunk, this.outLen);
@@ -166,9 +186,11 @@ export class Connection {
 
   /** @internal Drops unsent bytes (destroy). The send in flight keeps its block until it ends. */
   dropPending(): void {
+    for (const chunk of this.queue) releaseSendMemory(chunk); // only the large ones this driver made
     this.queue = [];
     this.queued = 0;
     if (this.outBlock >= 0) this.net.blocks.release(this.outBlock);
+    else releaseSendMemory(this.out);
     this.out = null;
     this.outLen = 0;
     this.outBlock = -1;

@@ -1,6 +1,6 @@
 /**
  * Graceful close of a driver's networking (driver thread): stop accepting, end every connection
- * (queued writes flush first), close the UDP sockets, wait for the last close (destroying what is
+ * (queued writes flush first; one whose handler.end(conn) is settling ends when it settles), close the UDP sockets, wait for the last close (destroying what is
  * left after `graceMs`), then close the ring.
  */
 import { OP_ACCEPT } from '@gatio/native';
@@ -19,7 +19,9 @@ export async function closeDriver(net: DriverNet, graceMs: number): Promise<void
     else if (l.fd >= 0) net.ring.close(l.fd, NO_SLOT);
   }
   if (net.tickMs !== 0) net.ring.timeoutRemove(0, NO_SLOT);
-  for (const conn of net.slots) conn?.end();
+  // A connection whose handler.end(conn) is still settling ends when it settles (its last
+  // replies are on their way); graceMs bounds the wait as for the others.
+  for (const conn of net.slots) if (conn !== undefined && !conn.endHookPending) conn.end();
   for (const s of net.udp) s.close();
   net.flush();
   net.ring.flush();

@@ -39,11 +39,23 @@ import { Listener, type Handler } from './listener';
 import { ConnectionError, IdleTimeoutError } from './errors';
 import { closeDriver, NO_SLOT } from './driver-close';
 import { SendBlocks } from './send-blocks';
+import { ownSendMemory, releaseSendMemory } from './send-memory';
 import { checkCredentials, readCredentials, type Credentials } from './guards';
 export { Listener, type Handler } from './listener';
 import { STAGING_BITS, UdpSocket, type UdpHandler, type UdpHost } from './udp-socket';
 
 const E = os.constants.errno;
+
+/** A connection's queued chunks as one send; the large ones this driver made are freed at once. */
+function concatQueue(queue: Uint8Array[]): Buffer {
+  const all = Buffer.concat(queue);
+  for (const chunk of queue) releaseSendMemory(chunk);
+  ownSendMemory(all);
+  return all;
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 /** diagnostics_channel events, published on the driver thread that serves the port. */
 const acceptChannel = channel('gatio:net:accept');
 const refuseChannel = channel('gatio:net:refuse');
@@ -73,6 +85,8 @@ export class DriverNet implements UdpHost {
   private now = performance.now();
   /** @internal */ tickMs = 0;
   /** @internal */ connCount = 0;
+  /** @internal Connections closed for going over maxQueuedSendBytes (a metric). */
+  sendOverflows = 0;
   /** @internal */ closing = false;
   /** Set once the driver stopped serving (credentials changed): why. */
   refused: Error | null = null;
@@ -306,15 +320,34 @@ export class DriverNet implements UdpHost {
     this.maybeClose(conn);
   }
 
-  /** The peer sent FIN: the handler's end(), or by default end once the writes are flushed. */
+  /**
+   * The peer sent FIN. The handler's end(conn) runs first; the connection ends (queued writes
+   * flushed, then FIN) once it returned or, if it returned a promise, once that settled: a reply
+   * still on its way (from another driver, a database) is written before the close.
+   */
   private peerEnded(conn: Connection): void {
     const h = conn.listener.handler;
+    if (h.end === undefined) return conn.end();
+    let r: unknown;
     try {
-      if (h.end !== undefined) h.end(conn);
-      else conn.end();
+      r = h.end(conn);
     } catch (err) {
-      this.handlerThrew(conn, err, 'end');
+      return this.handlerThrew(conn, err, 'end');
     }
+    if (!isThenable(r)) return conn.end();
+    conn.endHookPending = true;
+    r.then(
+      () => this.endHookSettled(conn, undefined),
+      (err: unknown) => this.endHookSettled(conn, err ?? new Error('end() rejected')),
+    );
+  }
+
+  /** handler.end's promise settled: end the connection (or close it with the rejection). */
+  private endHookSettled(conn: Connection, err: unknown): void {
+    conn.endHookPending = false;
+    if (conn.state !== 'open') return; // ended by the handler, destroyed, or timed out meanwhile
+    if (err !== undefined) this.handlerThrew(conn, err, 'end');
+    else conn.end();
   }
 
   /** @internal After resume(): the held bytes (and EOF) first, then a receive again. */
@@ -384,9 +417,10 @@ export class DriverNet implements UdpHost {
     this.maybeClose(conn);
   }
 
-  /** The send in flight is over: its block (if it used one) is free again. */
+  /** The send in flight is over: its block (if it used one) is free again, a large buffer freed. */
   private sendDone(conn: Connection): void {
     if (conn.inflightBlock >= 0) this.blocks.release(conn.inflightBlock);
+    else releaseSendMemory(conn.inflight); // only if this driver made it (send-memory.ts)
     conn.inflightBlock = -1;
     conn.inflight = null;
   }
@@ -490,7 +524,7 @@ export class DriverNet implements UdpHost {
         continue;
       }
       if (conn.queue.length > 0) {
-        const chunk = conn.queue.length === 1 ? conn.queue[0] : Buffer.concat(conn.queue);
+        const chunk = conn.queue.length === 1 ? conn.queue[0] : concatQueue(conn.queue);
         conn.queue = [];
         this.sendNow(conn, chunk, chunk.byteLength);
       } else if (conn.outLen > 0) {

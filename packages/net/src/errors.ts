@@ -72,6 +72,25 @@ export class IdleTimeoutError extends GatioError {
   }
 }
 
+/**
+ * Passed to handler.close(conn, err) when a connection had more than the port's
+ * maxQueuedSendBytes written and not yet sent (its peer does not read what it is sent).
+ */
+export class SendQueueOverflowError extends GatioError {
+  static readonly code = 'GATIO_ERR_SEND_QUEUE_OVERFLOW';
+  constructor(
+    readonly queued: number,
+    readonly maxQueuedSendBytes: number,
+  ) {
+    super(
+      SendQueueOverflowError.code,
+      `${queued} bytes were queued for sending, over the port's maxQueuedSendBytes (${maxQueuedSendBytes}): the peer ` +
+        'does not read what it is sent. Stop reading while write() returns false (conn.pause(), then conn.resume() ' +
+        "in the handler's drain), or raise ports[i].options.maxQueuedSendBytes",
+    );
+  }
+}
+
 function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

@@ -12,8 +12,13 @@ export interface Handler {
   data(conn: Connection, bytes: Buffer): void;
   close?(conn: Connection, err?: Error): void;
   drain?(conn: Connection): void;
-  /** The peer half-closed (EOF). Without it the connection ends once its writes are flushed. */
-  end?(conn: Connection): void;
+  /**
+   * The peer half-closed (FIN). The connection ends (queued writes sent, then FIN, then close)
+   * once end() returns or, when it returns a promise, once that settles, so replies still being
+   * computed can be written first; a rejection closes it like a throw. Without end(), the
+   * connection ends at once after the writes queued so far.
+   */
+  end?(conn: Connection): void | PromiseLike<unknown>;
 }
 
 export class Listener {
