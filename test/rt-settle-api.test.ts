@@ -1,8 +1,49 @@
-// run() only runs what a task module exports: a task name that is only inherited ('constructor'
-// reached Function and failed with a SyntaxError) is an unknown task.
-import { Runtime, UnknownTaskError } from '@gatio/core';
+// run() fails by rejecting, never by throwing, and only runs what a task module exports: no
+// driver to place a task on, an 'io' driver named directly, a task name that is only inherited
+// ('constructor' reached Function and failed with a SyntaxError).
+import { Runtime, InvalidOptionError, UnknownTaskError } from '@gatio/core';
 import { join } from 'node:path';
-import { TASKS, caught } from './helpers';
+import { TASKS, allowedCpus, caught } from './helpers';
+
+const cpus = allowedCpus();
+const twoCpus = cpus.length >= 2 ? test : test.skip;
+if (cpus.length < 2) console.log('skipped: the io-driver test needs two allowed CPUs');
+
+/** run() as a promise; a synchronous throw fails the test. */
+function runNoThrow(rt: Runtime, ...args: Parameters<Runtime['run']>): Promise<unknown> {
+  let p: Promise<unknown> | undefined;
+  expect(() => {
+    p = rt.run(...args);
+  }).not.toThrow();
+  return p!;
+}
+
+describe('run() rejects', () => {
+  test('without options, when no driver takes tasks (only io drivers)', async () => {
+    const rt = await Runtime.start({ filename: TASKS, drivers: [{ cpu: cpus[0], kind: 'io' }], shutdown: { signals: false } });
+    try {
+      for (const options of [undefined, {}, { key: 'k' }]) {
+        const err = await caught(runNoThrow(rt, 1, options));
+        expect(err).toBeInstanceOf(InvalidOptionError);
+        expect(err.message).toMatch(/no 'exec' or 'hybrid' driver/);
+      }
+    } finally {
+      await rt.close();
+    }
+  });
+
+  twoCpus("naming an 'io' driver directly", async () => {
+    const rt = await Runtime.start({ filename: TASKS, drivers: [{ cpu: cpus[0], kind: 'io' }, { cpu: cpus[1], kind: 'exec' }], shutdown: { signals: false } });
+    try {
+      const err = await caught(runNoThrow(rt, null, { name: 'whoami', driver: 0 }));
+      expect(err).toBeInstanceOf(InvalidOptionError);
+      expect(err.message).toMatch(/driver 0 is an 'io' driver: it runs no tasks/);
+      expect(await rt.run(null, { name: 'whoami', driver: 1 })).toMatchObject({ driver: 1 });
+    } finally {
+      await rt.close();
+    }
+  });
+});
 
 describe('task names', () => {
   // Inherited by a function (CommonJS module.exports here) or an object, never exported.

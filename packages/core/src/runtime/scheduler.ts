@@ -16,9 +16,16 @@ export interface DriverInfo {
   kind: DriverKind;
 }
 
+/** pick() results below zero: why no driver was picked (refusal() turns them into the error). */
+const BAD_DRIVER = -1;
+const IO_DRIVER = -2;
+const NO_RUNNER = -3;
+
 export class Scheduler {
-  /** Thread indices (driver id + 1) of the drivers that take scheduled tasks. */
+  /** Thread indices (driver id + 1) of the drivers that take tasks. */
   private readonly runners: Int32Array;
+  /** 1 per thread index of an 'io' driver (takes no tasks). */
+  private readonly refuses: Uint8Array;
   private next = 0;
 
   constructor(
@@ -28,21 +35,20 @@ export class Scheduler {
     private readonly inflight: Int32Array,
   ) {
     this.runners = Int32Array.from(drivers.filter((d) => d.kind !== 'io').map((d) => d.id + 1));
+    this.refuses = new Uint8Array(drivers.length + 1);
+    for (const d of drivers) if (d.kind === 'io') this.refuses[d.id + 1] = 1;
   }
 
-  /** Thread index of the driver that should run the task. */
+  /** Thread index of the driver that should run the task; below zero: see refusal(). */
   pick(driver: number | undefined, key: unknown): number {
     if (driver !== undefined) {
-      if (!Number.isInteger(driver) || driver < 0 || driver >= this.drivers.length) {
-        throw new InvalidOptionError('driver', `a driver id from 0 to ${this.drivers.length - 1}`, driver);
-      }
-      return driver + 1;
+      if (!Number.isInteger(driver) || driver < 0 || driver >= this.drivers.length) return BAD_DRIVER;
+      const t = driver + 1;
+      return this.refuses[t] === 0 ? t : IO_DRIVER;
     }
     const runners = this.runners;
     const n = runners.length;
-    if (n === 0) {
-      throw new InvalidOptionError('driver', "a driver id: this runtime has no 'exec' or 'hybrid' driver to place tasks on", driver);
-    }
+    if (n === 0) return NO_RUNNER;
     if (key !== undefined) return runners[hashKey(key) % n];
     if (this.policy === 'round-robin' || n === 1) {
       const t = runners[this.next];
@@ -63,6 +69,18 @@ export class Scheduler {
       }
     }
     return best;
+  }
+
+  /** The error for a pick() result below zero (the slow path: only when a task is refused). */
+  refusal(code: number, driver: number | undefined, _key: unknown): Error {
+    switch (code) {
+      case BAD_DRIVER:
+        return new InvalidOptionError('driver', `a driver id from 0 to ${this.drivers.length - 1}`, driver);
+      case IO_DRIVER:
+        return new InvalidOptionError('driver', `the id of an 'exec' or 'hybrid' driver (driver ${driver} is an 'io' driver: it runs no tasks)`, driver);
+      default:
+        return new InvalidOptionError('driver', "a driver id: this runtime has no 'exec' or 'hybrid' driver to place tasks on", driver);
+    }
   }
 }
 

@@ -75,6 +75,8 @@ export class Submitter {
   ): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     const to = this.scheduler.pick(driver, key);
+    // Every failure rejects, never throws: a caller handles one kind of failure, not two.
+    if (to < 0) return Promise.reject(this.scheduler.refusal(to, driver, key));
     const endpoint = this.endpoint;
     if (endpoint.queuedRequests >= this.maxQueue) return Promise.reject(new QueueFullError(this.maxQueue));
     if (signal === undefined) {
