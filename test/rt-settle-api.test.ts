@@ -1,9 +1,10 @@
 // run() fails by rejecting, never by throwing, and only runs what a task module exports: no
-// driver to place a task on, an 'io' driver named directly, a task name that is only inherited
-// ('constructor' reached Function and failed with a SyntaxError).
-import { Runtime, InvalidOptionError, UnknownTaskError } from '@gatio/core';
+// driver to place a task on, an 'io' driver named directly, every driver down, a task name that
+// is only inherited ('constructor' reached Function and failed with a SyntaxError).
+import { Runtime, DriverClosedError, InvalidOptionError, UnknownTaskError } from '@gatio/core';
 import { join } from 'node:path';
 import { TASKS, allowedCpus, caught } from './helpers';
+import { within } from './rt-settle-helpers';
 
 const cpus = allowedCpus();
 const twoCpus = cpus.length >= 2 ? test : test.skip;
@@ -39,6 +40,22 @@ describe('run() rejects', () => {
       expect(err).toBeInstanceOf(InvalidOptionError);
       expect(err.message).toMatch(/driver 0 is an 'io' driver: it runs no tasks/);
       expect(await rt.run(null, { name: 'whoami', driver: 1 })).toMatchObject({ driver: 1 });
+    } finally {
+      await rt.close();
+    }
+  });
+
+  test('when every driver died and restart is off (scheduled, keyed, direct)', async () => {
+    const rt = await Runtime.start({ filename: TASKS, drivers: 1, restart: false, shutdown: { signals: false } });
+    try {
+      expect((await caught(rt.run(null, { name: 'crash' }))).code).toBe('GATIO_ERR_DRIVER_CRASHED');
+      for (const options of [undefined, { key: 7 }, { driver: 0 }]) {
+        const err = await within(caught(runNoThrow(rt, 1, options)), `run(1, ${JSON.stringify(options)})`);
+        expect(err).toBeInstanceOf(DriverClosedError);
+        expect(err.message).toMatch(/exit code 3/);
+        expect(err.message).toMatch(/restart is off/);
+      }
+      expect(rt.pendingCount).toBe(0);
     } finally {
       await rt.close();
     }

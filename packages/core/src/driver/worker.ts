@@ -85,6 +85,7 @@ async function main(): Promise<void> {
   const scheduler = new Scheduler(data.drivers, data.policy, endpoint.inflight);
   const submitter = new Submitter(endpoint, scheduler, Infinity);
   current.bind(driver, data.drivers, (arg, options) => submitter.run(arg, options));
+  for (const d of data.down) submitter.driverDown(d.thread, d.why);
 
   // Services (tcp, udp, http, ...): opened once tasks can run, serving only after 'go'.
   let services: DriverServices;
@@ -114,7 +115,11 @@ async function main(): Promise<void> {
       case 'metrics':
         return post({ t: 'metrics', seq: msg.seq, services: services.stats() });
       case 'crashed':
-        endpoint.failTarget(msg.thread, msg.gen, () => new DriverCrashedError(msg.thread - 1, msg.reason));
+        endpoint.failTarget(msg.thread, msg.gen, () => new DriverCrashedError(msg.thread - 1, msg.reason, msg.restarting));
+        if (!msg.restarting) submitter.driverDown(msg.thread, msg.why);
+        return;
+      case 'down':
+        submitter.driverDown(msg.thread, msg.why);
         return;
       case 'close':
         // Tasks may finish while the pump is parked, so look every few milliseconds.
