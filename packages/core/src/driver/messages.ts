@@ -39,6 +39,8 @@ export type ToDriver =
 export type FromDriver =
   | { t: 'ready'; threadId: number; affinity: number[]; services: unknown[][] }
   | { t: 'failed'; code: string; message: string }
+  /** Closing: idle (no task running or awaited) with its networking closed. It still answers
+   *  peers until the main thread terminates it, once every driver reported 'closed'. */
   | { t: 'closed' }
   | { t: 'metrics'; seq: number; services: Record<string, number> | undefined }
   | OobRecord;

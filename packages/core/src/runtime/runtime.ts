@@ -3,8 +3,10 @@
  * per chosen CPU, places tasks and restarts drivers that die.
  *
  * Shutdown steps (close): 1. refuse new tasks; 2. wait until every accepted task settled;
- * 3. tell each driver to close (it finishes what it runs, including work from other drivers);
- * 4. terminate the driver threads; 5. stop the main pump.
+ * 3. tell each driver to close: it stops its networking and reports 'closed' once nothing runs on
+ * it and it awaits nothing from other drivers, but it goes on answering them (their work may still
+ * need it); 4. once every driver reported, none waits on another: terminate them together;
+ * 5. stop the main pump.
  * destroy(): reject everything pending at once, then terminate the drivers.
  *
  * Every task settles: with its result, or DriverCrashedError (its driver died with it),
@@ -188,6 +190,9 @@ export class Runtime extends EventEmitter {
       // A driver still restarting has nothing of ours left to run: stop trying.
       for (const h of this.handles) if (h.state === 'restarting') this.giveUp(h, 'the runtime closed while it was restarting', null);
       await Promise.all(this.handles.map((h) => this.closeDriver(h)));
+      // Every driver is idle and awaits nothing from another: stop them together.
+      for (const h of this.handles) if (h.state === 'closing') h.state = 'stopping';
+      await Promise.all(this.handles.map((h) => h.worker?.terminate()));
       this.endpoint.stop();
     })();
     let timer: NodeJS.Timeout | undefined;
@@ -203,19 +208,17 @@ export class Runtime extends EventEmitter {
     return this.closing;
   }
 
-  /** Tells a live driver to close, waits for its 'closed', terminates it. */
-  private async closeDriver(h: DriverHandle): Promise<void> {
+  /** Tells a live driver to close; resolves once it reported 'closed' (idle) or exited. */
+  private closeDriver(h: DriverHandle): Promise<void> {
     const worker = h.worker;
-    if (worker === null || h.state !== 'live') return;
-    const closed = new Promise<void>((resolve) => {
+    if (worker === null || h.state !== 'live') return Promise.resolve();
+    return new Promise<void>((resolve) => {
       worker.on('message', (m: FromDriver) => m.t === 'closed' && resolve());
       worker.once('exit', () => resolve());
+      h.state = 'closing';
+      h.ref(); // keep the process alive until the driver has finished
+      h.post({ t: 'close' });
     });
-    h.state = 'stopping'; // its exit is expected from now on
-    h.ref(); // keep the process alive until the driver has finished
-    h.post({ t: 'close' });
-    await closed;
-    await worker.terminate();
   }
 
   /** Rejects every pending task and stops the drivers now. */
