@@ -157,11 +157,13 @@ describe('topology', () => {
     }
   });
 
-  twoCpus('mixed kinds: io drivers get no scheduled tasks but can be addressed directly', async () => {
+  twoCpus('mixed kinds: io drivers get no tasks, scheduled or direct (a direct one rejects)', async () => {
     const rt = await Runtime.start({ filename: TASKS, drivers: [{ cpu: cpus[0], kind: 'io' }, { cpu: cpus[1], kind: 'exec' }] });
     try {
       for (let i = 0; i < 20; i++) expect(((await rt.run(null, { name: 'whoami' })) as { driver: number }).driver).toBe(1);
-      expect(((await rt.run(null, { name: 'whoami', driver: 0 })) as { driver: number }).driver).toBe(0);
+      const refused = await caught(rt.run(null, { name: 'whoami', driver: 0 }));
+      expect(refused.code).toBe('GATIO_ERR_INVALID_OPTION');
+      expect(refused.message).toMatch(/driver 0 is an 'io' driver/);
     } finally {
       await rt.close();
     }

@@ -81,11 +81,27 @@ export class TaskModuleLoadError extends GatioError {
   }
 }
 
-/** The driver running (or holding) this task died; it is being restarted on its CPU. */
+/**
+ * The driver running (or holding) this task died. It is restarted on its CPU unless `restarting`
+ * is false (restart: false, or the runtime is closing).
+ */
 export class DriverCrashedError extends GatioError {
   static readonly code = 'GATIO_ERR_DRIVER_CRASHED';
-  constructor(driver: number, reason: string) {
-    super(DriverCrashedError.code, `driver ${driver} crashed (${reason}); it is restarted on its CPU, this task was lost with it`);
+  constructor(driver: number, reason: string, restarting = true) {
+    const next = restarting ? 'it is restarted on its CPU' : 'it is not restarted';
+    super(DriverCrashedError.code, `driver ${driver} crashed (${reason}); ${next}, this task was lost with it`);
+  }
+}
+
+/**
+ * The task was for a driver that takes no more tasks: it died and is not restarted (restart:
+ * false, a crash while the runtime closes, or every restart attempt failed). The task never ran.
+ * Scheduled tasks (no `driver`, no `key`) go to the remaining drivers instead.
+ */
+export class DriverClosedError extends GatioError {
+  static readonly code = 'GATIO_ERR_DRIVER_CLOSED';
+  constructor(driver: number, why: string) {
+    super(DriverClosedError.code, `driver ${driver} takes no more tasks: ${why}; send the task to another driver or start a new runtime`);
   }
 }
 
@@ -174,6 +190,7 @@ registerErrorClasses([
   UnknownTaskError,
   TaskModuleLoadError,
   DriverCrashedError,
+  DriverClosedError,
   DriverStartError,
   TaskEncodeError,
   CredentialsChangedError,

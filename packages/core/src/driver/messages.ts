@@ -22,11 +22,16 @@ export interface DriverData {
   services: DriverServiceGroup[];
   /** The workerData runtime option (current.workerData in the driver). */
   workerData: unknown;
+  /** Drivers already gone for good when this one starts: thread index and why. */
+  down: { thread: number; why: string }[];
 }
 
 export type ToDriver =
   | { t: 'go' }
-  | { t: 'crashed'; thread: number; gen: number; reason: string }
+  /** A peer died; `restarting` false: it is gone for good (fail everything for it, as for 'down'). */
+  | { t: 'crashed'; thread: number; gen: number; reason: string; restarting: boolean; why: string }
+  /** A peer is gone for good (e.g. every restart attempt failed): fail and refuse tasks for it. */
+  | { t: 'down'; thread: number; why: string }
   | { t: 'close' }
   | { t: 'metrics'; seq: number }
   | OobRecord;
@@ -34,6 +39,8 @@ export type ToDriver =
 export type FromDriver =
   | { t: 'ready'; threadId: number; affinity: number[]; services: unknown[][] }
   | { t: 'failed'; code: string; message: string }
+  /** Closing: idle (no task running or awaited) with its networking closed. It still answers
+   *  peers until the main thread terminates it, once every driver reported 'closed'. */
   | { t: 'closed' }
   | { t: 'metrics'; seq: number; services: Record<string, number> | undefined }
   | OobRecord;

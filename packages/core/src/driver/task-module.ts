@@ -1,6 +1,6 @@
 /**
  * Loads the task module on a driver and finds its task functions: the default export when no name
- * is given, otherwise the named export (for CommonJS, a property of module.exports).
+ * is given, otherwise the named export (for CommonJS, an own property of module.exports).
  */
 import { pathToFileURL } from 'node:url';
 import { UnknownTaskError } from '../errors';
@@ -34,21 +34,32 @@ export class TaskModule {
   lookup(name: string | undefined): TaskFn | UnknownTaskError {
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit;
-    const ns = this.ns;
-    const def = ns.default as Record<string, unknown> | undefined;
-    let fn: unknown;
-    if (name === undefined) fn = def;
-    else fn = typeof ns[name] === 'function' ? ns[name] : def !== undefined && def !== null ? def[name] : undefined;
+    const fn = name === undefined ? this.ns.default : this.exported(name);
     if (typeof fn !== 'function') return new UnknownTaskError(name, this.filename, this.exportedNames());
     this.cache.set(name, fn as TaskFn);
     return fn as TaskFn;
+  }
+
+  /**
+   * An own property of the namespace, else of the default export (CommonJS: module.exports).
+   * Own only: an inherited name ('constructor', 'call', 'toString', '__proto__') must not reach
+   * Function or Object.prototype, so a caller cannot run what the module did not export.
+   */
+  private exported(name: string): unknown {
+    const ns = this.ns;
+    if (Object.hasOwn(ns, name) && typeof ns[name] === 'function') return ns[name];
+    const def = ns.default;
+    if ((typeof def === 'object' || typeof def === 'function') && def !== null && Object.hasOwn(def, name)) {
+      return (def as Record<string, unknown>)[name];
+    }
+    return undefined;
   }
 
   private exportedNames(): string[] {
     const names = new Set<string>();
     for (const [k, v] of Object.entries(this.ns)) if (typeof v === 'function') names.add(k === 'default' ? 'default' : k);
     const def = this.ns.default;
-    if (def !== null && typeof def === 'object') {
+    if (def !== null && (typeof def === 'object' || typeof def === 'function')) {
       for (const [k, v] of Object.entries(def)) if (typeof v === 'function') names.add(k);
     }
     return [...names];

@@ -5,8 +5,9 @@
  *  3. load the task module (if the runtime has one), then start this driver's services;
  *  4. report 'ready' (OS thread id, affinity read back, service reports) and wait for 'go';
  *  5. on 'go', serve and pump the rings until told to close.
- * Shutdown: on 'close' the driver finishes its running tasks, reports 'closed' and the main thread
- * terminates it.
+ * Shutdown: on 'close' the driver closes its services, finishes its running tasks and what it
+ * awaits from other drivers, and reports 'closed'; it goes on answering the others (their work may
+ * still need it) until the main thread, once every driver reported, terminates them together.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pinThread, threadAffinity, threadId, yieldThread } from '@gatio/native';
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
   const scheduler = new Scheduler(data.drivers, data.policy, endpoint.inflight);
   const submitter = new Submitter(endpoint, scheduler, Infinity);
   current.bind(driver, data.drivers, (arg, options) => submitter.run(arg, options));
+  for (const d of data.down) submitter.driverDown(d.thread, d.why);
 
   // Services (tcp, udp, http, ...): opened once tasks can run, serving only after 'go'.
   let services: DriverServices;
@@ -95,13 +97,37 @@ async function main(): Promise<void> {
     return post({ t: 'failed', code: e.code ?? 'ERR', message: e.message });
   }
 
+  // Closing: report 'closed' once, when nothing runs here, nothing is awaited from other drivers
+  // and the services are closed. Checked on the events that change one of those (no polling).
   let closing = false;
+  let closed = false;
   let servicesClosed = services.empty;
   const maybeClosed = () => {
-    if (closing && servicesClosed && executor.running === 0 && endpoint.pending.size === 0) {
-      endpoint.stop();
-      post({ t: 'closed' });
+    if (closed || !closing || !servicesClosed || executor.running !== 0 || endpoint.pending.size !== 0) return;
+    closed = true;
+    post({ t: 'closed' });
+  };
+  const startClosing = () => {
+    closing = true;
+    // Sync tasks finish inside a batch; async ones may finish while the pump is parked (checked
+    // after their answer is written); work awaited from other drivers when its last answer arrives.
+    endpoint.afterBatch = () => {
+      publishStats();
+      maybeClosed();
+    };
+    executor.onAsyncSettled = () => {
+      publishStats();
+      queueMicrotask(maybeClosed);
+    };
+    endpoint.onIdle = maybeClosed;
+    if (!services.empty) {
+      const done = () => {
+        servicesClosed = true;
+        maybeClosed();
+      };
+      services.close().then(done, done);
     }
+    maybeClosed();
   };
   port.on('message', (msg: ToDriver) => {
     switch (msg.t) {
@@ -114,14 +140,14 @@ async function main(): Promise<void> {
       case 'metrics':
         return post({ t: 'metrics', seq: msg.seq, services: services.stats() });
       case 'crashed':
-        endpoint.failTarget(msg.thread, msg.gen, () => new DriverCrashedError(msg.thread - 1, msg.reason));
+        endpoint.failTarget(msg.thread, msg.gen, () => new DriverCrashedError(msg.thread - 1, msg.reason, msg.restarting));
+        if (!msg.restarting) submitter.driverDown(msg.thread, msg.why);
+        return;
+      case 'down':
+        submitter.driverDown(msg.thread, msg.why);
         return;
       case 'close':
-        // Tasks may finish while the pump is parked, so look every few milliseconds.
-        closing = true;
-        if (!services.empty) void services.close().then(() => (servicesClosed = true));
-        setInterval(maybeClosed, 5);
-        maybeClosed();
+        if (!closing) startClosing();
         return;
     }
   });

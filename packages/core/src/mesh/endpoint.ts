@@ -160,6 +160,7 @@ export class Endpoint {
     const threads = plan.ctrl.length;
     this.inflight = new Int32Array(threads);
     this.oobBlocked = new Uint8Array(threads);
+    this.down = new Uint8Array(threads);
     for (let t = 0; t < threads; t++) this.oobArrived.push(new Map());
     this.sent = new Float64Array(threads);
     for (let t = 0; t < threads; t++) {
@@ -289,6 +290,11 @@ export class Endpoint {
   }
 
   private enqueue(ch: OutChannel, lane: number, item: Outgoing): void {
+    if (this.down[ch.to] === 1) {
+      // Nobody will ever read that ring: an answer or abort for it is dropped, a request fails.
+      if (item.pending !== null) this.fail(item.id, this.downError(ch.to));
+      return;
+    }
     if (item.pending !== null) {
       item.pending.queued = item;
       this.queuedRequests++;
@@ -650,6 +656,39 @@ export class Endpoint {
     Atomics.store(i32, this.ctrlIdx[this.self] + CTRL_STATE, STATE_AWAKE);
     this.lastWork = performance.now();
     this.pump();
+  }
+
+  /** 1 per thread that is gone for good (targetDown): nothing is queued for it any more. */
+  private readonly down: Uint8Array;
+  private readonly downErrors: (() => unknown)[] = [];
+
+  private downError(thread: number): unknown {
+    return this.downErrors[thread]();
+  }
+
+  /**
+   * `thread` is gone for good (dead and not restarted): every request still pending for it, in a
+   * backlog or written, rejects now with `error()`, and its backlog (answers, aborts) is dropped.
+   * Requests it answered before dying were already read by failTarget.
+   */
+  targetDown(thread: number, error: () => unknown): number {
+    if (this.down[thread] === 1) return 0;
+    this.down[thread] = 1;
+    this.downErrors[thread] = error;
+    const ch = this.out[thread];
+    if (ch !== null && ch.backlogSize > 0) {
+      for (const q of ch.backlog) q.drain();
+      ch.backlogSize = 0;
+      this.backlogged.delete(ch);
+    }
+    let n = 0;
+    for (const [id, p] of this.pending) {
+      if (p.to === thread) {
+        this.fail(id, error());
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Rejects every pending request sent to `thread` in generation `gen` (it crashed). */

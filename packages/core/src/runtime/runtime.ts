@@ -3,9 +3,15 @@
  * per chosen CPU, places tasks and restarts drivers that die.
  *
  * Shutdown steps (close): 1. refuse new tasks; 2. wait until every accepted task settled;
- * 3. tell each driver to close (it finishes what it runs, including work from other drivers);
- * 4. terminate the driver threads; 5. stop the main pump.
+ * 3. tell each driver to close: it stops its networking and reports 'closed' once nothing runs on
+ * it and it awaits nothing from other drivers, but it goes on answering them (their work may still
+ * need it); 4. once every driver reported, none waits on another: terminate them together;
+ * 5. stop the main pump.
  * destroy(): reject everything pending at once, then terminate the drivers.
+ *
+ * Every task settles: with its result, or DriverCrashedError (its driver died with it),
+ * DriverClosedError (its driver is gone for good: see onExit), RuntimeClosedError (run() after
+ * close) or RuntimeDestroyedError (destroy(), or close() past its deadline).
  */
 import { EventEmitter } from 'node:events';
 import { channel } from 'node:diagnostics_channel';
@@ -34,9 +40,11 @@ const runtimeCloseChannel = channel('gatio:runtime:close');
 
 /**
  * Events: 'crash' ({ driver, reason }) when a driver dies (it is restarted unless restart: false),
- * 'idle' when the last pending task settled, 'error' (CredentialsChangedError) when a driver
- * running services cannot be restarted because the process credentials changed since start (the
- * runtime is then destroyed; without an 'error' listener this is a process warning).
+ * 'idle' when the last pending task settled, 'error' when a driver cannot be restarted:
+ * DriverStartError when every restart attempt failed (the driver is then down for good: its tasks
+ * reject with DriverClosedError), CredentialsChangedError when it runs services and the process
+ * credentials changed since start (the runtime is then destroyed). Without an 'error' listener
+ * these are process warnings.
  */
 export class Runtime extends EventEmitter {
   private readonly submitter: Submitter;
@@ -97,6 +105,8 @@ export class Runtime extends EventEmitter {
       }
     }
     for (const h of handles) {
+      if (h.state !== 'starting') continue; // died meanwhile: its restart posts 'go'
+      h.state = 'live';
       h.post({ t: 'go' });
       driverStartChannel.publish({ driver: h.info.id, cpu: h.info.cpu, threadId: h.threadId, restart: false });
     }
@@ -177,21 +187,12 @@ export class Runtime extends EventEmitter {
     const timeoutMs = options.timeoutMs ?? this.opts.shutdown.timeoutMs;
     const graceful = (async () => {
       if (this.endpoint.pending.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
-      await Promise.all(
-        this.handles.map(async (h) => {
-          const worker = h.worker;
-          if (worker === null || !h.live) return;
-          const closed = new Promise<void>((resolve) => {
-            worker.on('message', (m: FromDriver) => m.t === 'closed' && resolve());
-            worker.once('exit', () => resolve());
-          });
-          h.live = false; // its exit is expected from now on
-          h.ref(); // keep the process alive until the driver has finished
-          h.post({ t: 'close' });
-          await closed;
-          await worker.terminate();
-        }),
-      );
+      // A driver still restarting has nothing of ours left to run: stop trying.
+      for (const h of this.handles) if (h.state === 'restarting') this.giveUp(h, 'the runtime closed while it was restarting', null);
+      await Promise.all(this.handles.map((h) => this.closeDriver(h)));
+      // Every driver is idle and awaits nothing from another: stop them together.
+      for (const h of this.handles) if (h.state === 'closing') h.state = 'stopping';
+      await Promise.all(this.handles.map((h) => h.worker?.terminate()));
       this.endpoint.stop();
     })();
     let timer: NodeJS.Timeout | undefined;
@@ -207,6 +208,19 @@ export class Runtime extends EventEmitter {
     return this.closing;
   }
 
+  /** Tells a live driver to close; resolves once it reported 'closed' (idle) or exited. */
+  private closeDriver(h: DriverHandle): Promise<void> {
+    const worker = h.worker;
+    if (worker === null || h.state !== 'live') return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      worker.on('message', (m: FromDriver) => m.t === 'closed' && resolve());
+      worker.once('exit', () => resolve());
+      h.state = 'closing';
+      h.ref(); // keep the process alive until the driver has finished
+      h.post({ t: 'close' });
+    });
+  }
+
   /** Rejects every pending task and stops the drivers now. */
   destroy(): Promise<void> {
     this.uninstallSignals?.();
@@ -217,7 +231,13 @@ export class Runtime extends EventEmitter {
   private destroyNow(): Promise<void> {
     this.state = 'destroyed';
     for (const id of [...this.endpoint.pending.keys()]) this.endpoint.fail(id, new RuntimeDestroyedError());
-    for (const h of this.handles) h.live = false;
+    for (const h of this.handles) {
+      if (h.retryTimer !== null) clearTimeout(h.retryTimer);
+      h.retryTimer = null;
+      h.state = 'down';
+      h.downWhy = 'the runtime was destroyed';
+      h.dropHeld();
+    }
     return Promise.all(this.handles.map((h) => h.worker?.terminate())).then(() => {
       this.endpoint.stop();
       this.services.stopped();
@@ -229,7 +249,7 @@ export class Runtime extends EventEmitter {
    * running, queued), restarts, busy ratio, and the figures each driver's services report.
    */
   async metrics(): Promise<string> {
-    const live = this.handles.filter((h) => h.live);
+    const live = this.handles.filter((h) => h.serving && h.worker !== null);
     const figures: (Record<string, number> | undefined)[] = new Array(this.handles.length).fill(undefined);
     if (this.services.size > 0 && live.length > 0) {
       const seq = ++this.metricsSeq;
@@ -253,7 +273,7 @@ export class Runtime extends EventEmitter {
       onAbort: () => {},
       decodeError: wireToError,
       encodeError: errorToWire,
-      postOob: (record, transfer) => this.handles[record.to - 1].worker?.postMessage(record, transfer as never),
+      postOob: (record, transfer) => this.handles[record.to - 1].postRecord(record, transfer),
       encodeFailed: (cause) => encodeFailure('argument', cause),
     };
     // Drivers keep the process alive only while tasks are pending (like an idle worker pool).
@@ -281,12 +301,13 @@ export class Runtime extends EventEmitter {
       touchArena,
       services: this.services.forDriver(h.info.id),
       workerData: this.opts.workerData,
+      down: this.handles.filter((o) => o.state === 'down').map((o) => ({ thread: o.info.id + 1, why: o.downWhy })),
     };
     return h.spawn(
       data,
       this.opts.resourceLimits,
       (msg) => this.onDriverMessage(msg, h),
-      (reason) => this.onCrash(h, reason),
+      (reason) => this.onExit(h, reason),
     ).then(() => {
       // Like an idle worker pool, drivers keep the process alive only while tasks are pending;
       // a runtime with services keeps it alive like a listening server, until close().
@@ -306,12 +327,17 @@ export class Runtime extends EventEmitter {
     if (msg.t !== 'rec') return;
     const rec = msg as OobRecord;
     if (rec.to === 0) this.endpoint.receiveOob(rec);
-    else this.handles[rec.to - 1].post(rec); // driver to driver, relayed (copied, not transferred)
+    else this.handles[rec.to - 1].postRecord(rec, undefined); // driver to driver, relayed (copied, not transferred)
   }
 
-  /** A driver died: fail what it held, tell the others, restart it on its CPU. */
-  private onCrash(h: DriverHandle, reason: string): void {
-    if (this.state === 'destroyed') return;
+  /**
+   * A driver thread exited after its start. Expected when the runtime stops it; otherwise it
+   * crashed: what it held fails with DriverCrashedError, and it is restarted on its CPU, unless
+   * restart is off or the runtime is closing: then it is down for good, and what waited for it
+   * fails with DriverClosedError, here and on every other driver, in this same turn.
+   */
+  private onExit(h: DriverHandle, reason: string): void {
+    if (this.state === 'destroyed' || h.state === 'stopping' || h.state === 'down') return;
     const thread = h.info.id + 1;
     const gens = new Int32Array(this.plan.arenas[0]);
     const gensIdx = this.plan.gens >> 2;
@@ -319,16 +345,25 @@ export class Runtime extends EventEmitter {
     const newGen = (oldGen + 1) & 0xffff;
     // Atomics.store: from here on every producer tags its requests with the new incarnation.
     Atomics.store(gens, gensIdx + thread, newGen);
-    h.restarts++;
-    this.emit('crash', { driver: h.info.id, reason });
-    driverCrashChannel.publish({ driver: h.info.id, cpu: h.info.cpu, reason });
-    const error = () => new DriverCrashedError(h.info.id, reason);
-    this.endpoint.failTarget(thread, oldGen, error);
-    for (const other of this.handles) if (other !== h && other.live) other.post({ t: 'crashed', thread, gen: oldGen, reason });
     const ctrl = this.plan.ctrl[thread];
     // Atomics.store: the dead thread may have left PARKED; producers must ring the new one.
     Atomics.store(new Int32Array(this.plan.arenas[ctrl.arena]), (ctrl.offset >> 2) + CTRL_STATE, STATE_AWAKE);
-    if (!this.opts.restart || this.state !== 'running') return;
+    const restart = this.opts.restart && this.state === 'running' && (h.state === 'live' || h.state === 'starting');
+    this.endpoint.failTarget(thread, oldGen, () => new DriverCrashedError(h.info.id, reason, restart));
+    let why = '';
+    if (restart) {
+      h.state = 'restarting';
+      h.restarts++;
+    } else {
+      why = this.state === 'running' ? `it crashed (${reason}) and restart is off` : `it crashed (${reason}) while the runtime was closing`;
+      this.markDown(h, why);
+    }
+    for (const other of this.handles) {
+      if (other !== h) other.post({ t: 'crashed', thread, gen: oldGen, reason, restarting: restart, why });
+    }
+    this.emit('crash', { driver: h.info.id, reason });
+    driverCrashChannel.publish({ driver: h.info.id, cpu: h.info.cpu, reason });
+    if (!restart) return;
     // A restarted driver running services creates a new io_uring: refuse if the credentials changed
     // (the other drivers' rings keep the old ones, and @gatio/net stops those on its own check).
     const changed = this.services.size > 0 ? credentialsChange(this.credentials) : '';
@@ -340,16 +375,65 @@ export class Runtime extends EventEmitter {
       else process.emitWarning(refused.message, 'GatioWarning');
       return;
     }
-    this.spawn(h, newGen, false).then(
+    this.restart(h, newGen, 0);
+  }
+
+  /**
+   * One attempt to start a new incarnation of a dead driver. A failed attempt (the thread exited
+   * during start-up, say) is retried with backoff, RESTART_ATTEMPTS times in all; then the driver
+   * is given up: down for good, and an 'error' event says so. Tasks for it wait meanwhile, in the
+   * rings and backlogs the new incarnation reads.
+   */
+  private restart(h: DriverHandle, gen: number, attempt: number): void {
+    h.retryTimer = null;
+    if (h.state !== 'restarting') return;
+    this.spawn(h, gen, false).then(
       () => {
+        if (h.state !== 'restarting') {
+          void h.worker?.terminate(); // closed or destroyed meanwhile
+          return;
+        }
+        h.state = 'live';
+        h.releaseHeld();
         h.post({ t: 'go' });
         driverStartChannel.publish({ driver: h.info.id, cpu: h.info.cpu, threadId: h.threadId, restart: true });
       },
       (err: Error) => {
-        process.emitWarning(`gatio: driver ${h.info.id} could not be restarted: ${err.message}`, 'GatioWarning');
+        if (h.state !== 'restarting') return;
+        if (this.state === 'running' && attempt + 1 < RESTART_ATTEMPTS) {
+          const backoff = RESTART_BACKOFF_MS * 2 ** attempt;
+          h.retryTimer = setTimeout(() => this.restart(h, gen, attempt + 1), backoff);
+          return;
+        }
+        const report = new DriverStartError(h.info.id, `it crashed and ${attempt + 1} restart attempt(s) failed, the last with: ${err.message}`);
+        this.giveUp(h, `it crashed and could not be restarted (${err.message})`, report);
       },
     );
   }
+
+  /** Stops restarting a driver: it is down for good; `report` goes to 'error' listeners. */
+  private giveUp(h: DriverHandle, why: string, report: Error | null): void {
+    if (h.retryTimer !== null) clearTimeout(h.retryTimer);
+    h.retryTimer = null;
+    void h.worker?.terminate();
+    this.markDown(h, why);
+    for (const other of this.handles) if (other !== h) other.post({ t: 'down', thread: h.info.id + 1, why });
+    if (report === null) return;
+    if (this.listenerCount('error') > 0) this.emit('error', report);
+    else process.emitWarning(report.message, 'GatioWarning');
+  }
+
+  /** A driver is gone for good: fail what waits for it here, refuse tasks for it from now on. */
+  private markDown(h: DriverHandle, why: string): void {
+    h.state = 'down';
+    h.downWhy = why;
+    h.dropHeld();
+    this.submitter.driverDown(h.info.id + 1, why);
+  }
 }
+
+/** Attempts to restart a dead driver before it is given up; the first retry waits this, doubling. */
+const RESTART_ATTEMPTS = 5;
+const RESTART_BACKOFF_MS = 50;
 
 export type { RuntimeOptions, RunOptions, DriverInfo };

@@ -2,7 +2,7 @@
  * run(): option checks, driver choice, the promise, abort handling. The same code serves the main
  * thread (Runtime#run) and tasks running on drivers (current.run), each with its own Endpoint.
  */
-import { AbortError, InvalidOptionError, QueueFullError } from '../errors';
+import { AbortError, DriverClosedError, InvalidOptionError, QueueFullError } from '../errors';
 import { Endpoint, Pending, PRIORITY_HIGH, PRIORITY_LOW, PRIORITY_NORMAL } from '../mesh/endpoint';
 import type { Scheduler } from './scheduler';
 
@@ -75,6 +75,8 @@ export class Submitter {
   ): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     const to = this.scheduler.pick(driver, key);
+    // Every failure rejects, never throws: a caller handles one kind of failure, not two.
+    if (to < 0) return Promise.reject(this.scheduler.refusal(to, driver, key));
     const endpoint = this.endpoint;
     if (endpoint.queuedRequests >= this.maxQueue) return Promise.reject(new QueueFullError(this.maxQueue));
     if (signal === undefined) {
@@ -102,6 +104,16 @@ export class Submitter {
       );
       signal.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * Driver thread `t` died for good: what this thread sent it and is still waiting for (queued or
+   * written) rejects now with DriverClosedError, and later tasks for it are refused; scheduled
+   * tasks go to the other drivers.
+   */
+  driverDown(t: number, why: string): void {
+    this.scheduler.markDown(t, why);
+    this.endpoint.targetDown(t, () => new DriverClosedError(t - 1, why));
   }
 
   private abort(pending: Pending, reason: unknown): void {
