@@ -1,7 +1,10 @@
 /**
  * attachDriver: called by each driver thread after its task module loaded and before it reports
- * ready. Opens this driver's listeners for the ports that list it, loads their handler modules
- * and arms the multishot accepts. On any failure everything opened so far is closed again.
+ * ready. Loads the handler modules of the ports that list this driver and opens its listeners and
+ * UDP sockets (bound, so the report names the bound port and a port in use fails the start). On
+ * any failure everything opened so far is closed again. Nothing is accepted or received before
+ * serve(), which the driver calls on the main thread's 'go': after the main thread has checked
+ * every driver's report (checkReports), so a refused configuration never serves a connection.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -24,6 +27,8 @@ export interface AttachOptions {
 export interface DriverNetHandle {
   /** Per port served here: what this driver loaded. Structured-cloneable. */
   report: { driver: number; ports: PortReport[] };
+  /** Start accepting and receiving (UDP open() runs here): on 'go', once every report was checked. */
+  serve(): void;
   /** Stop accepting, end every connection (flushing writes), then close the ring. */
   close(): Promise<void>;
   /** Close the ring and every socket now. */
@@ -140,7 +145,7 @@ export async function attachDriver(options: AttachOptions): Promise<DriverNetHan
   if (typeof id !== 'number') throw new InvalidPortConfigError('attachDriver: driver must be a driver id or { id }');
   const mine = options.ports.filter((p) => p.drivers.includes(id));
   if (mine.length === 0) {
-    return { report: { driver: id, ports: [] }, close: async () => {}, destroy: () => {}, stats: () => netStats(null), net: null };
+    return { report: { driver: id, ports: [] }, serve: () => {}, close: async () => {}, destroy: () => {}, stats: () => netStats(null), net: null };
   }
   // One module instance per file and driver, checked for the shape each transport needs.
   const handlers = new Map<string, { handler: Handler & UdpHandler; hash: string }>();
@@ -179,16 +184,24 @@ export async function attachDriver(options: AttachOptions): Promise<DriverNetHan
     libuv?.destroy();
     throw err;
   }
-  // open(socket) once every port of this driver is bound, so a failure above opened nothing.
-  for (const s of [...(net?.udp ?? []), ...(libuv?.udp ?? [])]) {
-    try {
-      s.handler.open?.(s as never);
-    } catch (err) {
-      process.emitWarning(`udp handler open() threw: ${(err as Error).message}`);
+  let serving = false;
+  const serve = () => {
+    if (serving) return;
+    serving = true;
+    net?.serve();
+    libuv?.serve();
+    // open(socket) once every port of this driver is bound and its start was accepted.
+    for (const s of [...(net?.udp ?? []), ...(libuv?.udp ?? [])]) {
+      try {
+        s.handler.open?.(s as never);
+      } catch (err) {
+        process.emitWarning(`udp handler open() threw: ${(err as Error).message}`);
+      }
     }
-  }
+  };
   return {
     report: { driver: id, ports: reports },
+    serve,
     close: async () => {
       await Promise.all([net?.close(), libuv?.close()]);
     },

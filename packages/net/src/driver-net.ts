@@ -70,6 +70,8 @@ export class DriverNet implements UdpHost {
   private rearm: Connection[] = [];
   private inBatch = false;
   private flushScheduled = false;
+  /** Set by serve(): accepts and UDP receives are armed only from then on. */
+  private serving = false;
   private now = performance.now();
   /** @internal */ tickMs = 0;
   /** @internal */ connCount = 0;
@@ -99,7 +101,10 @@ export class DriverNet implements UdpHost {
     return this.connCount;
   }
 
-  /** Opens the listener and arms its multishot accept. Throws PortInUseError and friends. */
+  /**
+   * Opens the listener (bound and listening: the kernel queues connections in its backlog), but
+   * accepts only after serve(). Throws PortInUseError and friends.
+   */
   listen(spec: NormalizedTcpPort, handler: Handler, handlerHash: string): Listener {
     const l = new Listener(this.listeners.length, spec, handler, handlerHash);
     const r = this.ring.addBufferGroup(l.index, l.memory, spec.options.bufferSize, spec.options.bufferCount);
@@ -109,13 +114,12 @@ export class DriverNet implements UdpHost {
     l.fd = fd;
     l.boundPort = bound;
     this.listeners.push(l);
-    this.armAccept(l);
     this.armTick(spec.options.idleTimeoutMs > 0 ? spec.options.idleTimeoutMs : CHECK_IDLE_MS);
     this.ring.flush();
     return l;
   }
 
-  /** Binds this driver's SO_REUSEPORT UDP socket for spec and arms its multishot recvmsg. */
+  /** Binds this driver's SO_REUSEPORT UDP socket for spec; its multishot recvmsg is armed by serve(). */
   bindUdp(spec: NormalizedUdpPort, handler: UdpHandler, handlerHash: string): UdpSocket {
     const s = new UdpSocket(this, this.udp.length, spec, handler, handlerHash);
     s.bind(listenError);
@@ -142,8 +146,21 @@ export class DriverNet implements UdpHost {
     if (this.udpOpen === 0 && this.connCount === 0 && this.allClosed !== null) this.allClosed();
   }
 
+  /**
+   * Starts serving: arms every listener's accept and every UDP socket's receive. Called on the
+   * main thread's 'go', once it has checked every driver's report, so a driver whose
+   * configuration is refused never accepts a connection (until then they wait in the backlog).
+   */
+  serve(): void {
+    if (this.serving || this.closing) return;
+    this.serving = true;
+    for (const l of this.listeners) this.armAccept(l);
+    for (const s of this.udp) s.armRecv();
+    this.ring.flush();
+  }
+
   private armAccept(l: Listener): void {
-    if (!this.credentialsOk()) return;
+    if (l.closing || !this.serving || !this.credentialsOk()) return;
     const r = this.ring.accept(l.fd, l.index);
     if (r < 0) throw new SocketError(-r, 'accept', l.fd);
     l.acceptArmed = true;

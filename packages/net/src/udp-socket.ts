@@ -6,7 +6,8 @@
  *
  * Receive: each buffer holds [io_uring_recvmsg_out 16 B][sockaddr 28 B][payload]; it is parsed
  * in place and handler.message(socket, view, remote) gets a view valid only during the call (the
- * buffer goes back to the ring when the batch returns). A datagram with MSG_TRUNC set did not fit
+ * buffer goes back to the ring when the batch returns). The recvmsg is armed once the driver
+ * serves (the main thread's 'go'). A datagram with MSG_TRUNC set did not fit
  * (bufferSize - 44 bytes): handler.error gets DatagramTruncatedError, message() is not called.
  * Lifecycle of the recvmsg: armed -> ended (CQE without F_MORE: -ENOBUFS when the ring ran dry,
  * or an error) -> re-armed after the batch returned its buffers; or cancelled by close() ->
@@ -110,7 +111,7 @@ export class UdpSocket {
     return this.boundPort;
   }
 
-  /** @internal Binds, registers the buffer ring and arms the recvmsg. Throws SocketError & co. */
+  /** @internal Binds and registers the buffer ring (the recvmsg is armed by armRecv). Throws SocketError & co. */
   bind(listenError: (host: string, port: number, negErrno: number, stage: string) => Error): void {
     const { ring } = this.host;
     const { host, port, options } = this.spec;
@@ -120,7 +121,6 @@ export class UdpSocket {
     if (fd < 0) throw listenError(host, port, fd, stage);
     this.fd = fd;
     this.boundPort = bound;
-    this.armRecv();
   }
 
   report(): PortReport {

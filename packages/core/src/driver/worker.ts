@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     switch (msg.t) {
       case 'go':
         endpoint.start();
+        net?.serve(); // accept only now: the main thread has checked every driver's report
         return;
       case 'rec':
         return endpoint.receiveOob(msg as OobRecord);

@@ -157,6 +157,8 @@ export interface NetModule {
   checkReports(ports: unknown[], reports: unknown[]): void;
   attachDriver(ctx: { driver: DriverInfo; drivers: DriverInfo[]; ports: unknown[]; current: unknown }): Promise<{
     report: unknown;
+    /** Start accepting and receiving: on 'go', after the main thread checked every report. */
+    serve(): void;
     close(): Promise<void>;
     destroy(): void;
     /** Figures for Runtime#metrics (connections, bytes, CQEs, re-arms, ENOBUFS...). */
