@@ -218,7 +218,8 @@ unsigned UringObject::Reap() {
       continue;
     }
     if (op == kOpSend && hold && cqe->res > 0 && cqe->res <= kHoldMaxBytes &&
-        id < send_length_.size() && static_cast<uint32_t>(cqe->res) == send_length_[id]) {
+        SlotOf(id) < send_length_.size() &&
+        static_cast<uint32_t>(cqe->res) == send_length_[SlotOf(id)]) {
       held_sends_.push_back({id, cqe->res});
       control_[kControlHeldBytes] += cqe->res;
       ring_.Advance(1);
@@ -234,7 +235,7 @@ unsigned UringObject::Reap() {
       // The CQE does not name the group; Recv() remembered it per id.
       if (bid >= 0) {
         recycle_.push_back(static_cast<uint16_t>(bid));
-        recycle_group_.push_back(id < recv_group_.size() ? recv_group_[id] : 0);
+        recycle_group_.push_back(SlotOf(id) < recv_group_.size() ? recv_group_[SlotOf(id)] : 0);
       }
     } else if (op == kOpRecvMsg) {
       int bid = RecvCqeBuffer(cqe);
@@ -362,8 +363,9 @@ void UringObject::Pump(bool readable) {
 }
 
 void UringObject::ExpectSend(uint32_t id, uint32_t length) {
-  if (id >= send_length_.size()) send_length_.resize(id + 1024, 0);
-  send_length_[id] = length;
+  uint32_t slot = SlotOf(id);
+  if (slot >= send_length_.size()) send_length_.resize(slot + 1024, 0);
+  send_length_[slot] = length;
 }
 
 void UringObject::RecycleBuffers() {
@@ -452,8 +454,9 @@ Napi::Value UringObject::Recv(const Napi::CallbackInfo& info) {
   unsigned bgid = U32(info, 2);
   if (Group(bgid) == nullptr) return Napi::Number::New(info.Env(), -ENOENT);
   GATIO_SQE_OR_RETURN(sqe);
-  if (id >= recv_group_.size()) recv_group_.resize(id + 1024, 0);
-  recv_group_[id] = static_cast<uint16_t>(bgid);
+  uint32_t slot = SlotOf(id);
+  if (slot >= recv_group_.size()) recv_group_.resize(slot + 1024, 0);
+  recv_group_[slot] = static_cast<uint16_t>(bgid);
   PrepRecvMultishot(sqe, Int(info, 0), static_cast<uint16_t>(bgid), id);
   return Napi::Number::New(info.Env(), 0);
 }

@@ -64,6 +64,8 @@ export class Connection {
     private readonly net: DriverNet,
     readonly listener: Listener,
     /** @internal */ readonly slot: number,
+    /** @internal The id its io_uring requests carry: slot and generation (driver-net.ts). */
+    readonly reqId: number,
     /** @internal */ readonly fd: number,
     id: number,
   ) {

@@ -47,6 +47,17 @@ const E = os.constants.errno;
 /** diagnostics_channel events, published on the driver thread that serves the port. */
 const acceptChannel = channel('gatio:net:accept');
 const refuseChannel = channel('gatio:net:refuse');
+/**
+ * Request ids (the id part of io_uring user_data) of a connection's requests: its slot in the low
+ * SLOT_BITS, and above them the slot's generation, which changes each time the slot is reused. A
+ * completion that arrives after its connection closed (a request the driver lost track of, or one
+ * issued by mistake) then names an id that no live connection has, and is dropped instead of
+ * settling the slot's next connection. Native per-slot tables index by the slot alone
+ * (native/src/uring/ops.h, kSlotBits). 11 generation bits keep ids positive in the Int32 events.
+ */
+const SLOT_BITS = 20;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+const GEN_MASK = (1 << 11) - 1;
 /** Tick period basis without an idle timeout: the credential check runs every second. */
 const CHECK_IDLE_MS = 4000;
 
@@ -65,6 +76,8 @@ export class DriverNet implements UdpHost {
   readonly counters = { batches: 0, cqes: 0, bytesIn: 0, bytesOut: 0 };
   /** @internal */ readonly slots: Array<Connection | undefined> = [undefined];
   private readonly freeSlots: number[] = [];
+  /** slotGen[slot]: the generation of the slot's current (or last) connection. */
+  private readonly slotGen: number[] = [0];
   private nextId = 1;
   private dirty: Connection[] = [];
   private rearm: Connection[] = [];
@@ -195,20 +208,20 @@ export class DriverNet implements UdpHost {
       switch (ev[o]) {
         case OP_RECV:
           if (res > 0) this.counters.bytesIn += res;
-          this.onRecv(id, res, ev[o + 3]);
+          this.onRecv(this.byRequest(id), res, ev[o + 3]);
           break;
         case OP_SEND:
           if (res > 0) this.counters.bytesOut += res;
-          this.onSend(id, res);
+          this.onSend(this.byRequest(id), res);
           break;
         case OP_ACCEPT:
           this.onAccept(id, res, ev[o + 3]);
           break;
         case OP_SHUTDOWN:
-          this.onShutdown(id);
+          this.onShutdown(this.byRequest(id));
           break;
         case OP_CLOSE:
-          this.onClosed(id);
+          this.onClosed(this.byRequest(id));
           break;
         case OP_TIMEOUT:
           if (res === -E.ETIME) this.onTick();
@@ -227,10 +240,21 @@ export class DriverNet implements UdpHost {
     this.flush();
   }
 
+  /** Every slot a request id can name is taken (over a million connections on this driver). */
+  private get slotsExhausted(): boolean {
+    return this.freeSlots.length === 0 && this.slots.length > SLOT_MASK;
+  }
+
+  /** The connection a request id names, or undefined when it is stale (see SLOT_BITS) or fire-and-forget. */
+  private byRequest(id: number): Connection | undefined {
+    const conn = this.slots[id & SLOT_MASK];
+    return conn !== undefined && conn.reqId === id ? conn : undefined;
+  }
+
   private onAccept(index: number, res: number, flags: number): void {
     const l = this.listeners[index];
     if (res >= 0) {
-      if (l.closing || l.connections >= l.options.maxConnections) {
+      if (l.closing || l.connections >= l.options.maxConnections || this.slotsExhausted) {
         l.stats.refused++;
         this.ring.close(res, NO_SLOT);
         if (refuseChannel.hasSubscribers) refuseChannel.publish({ driver: this.driverId, port: l.boundPort });
@@ -257,7 +281,9 @@ export class DriverNet implements UdpHost {
 
   private openConnection(l: Listener, fd: number): void {
     const slot = this.freeSlots.pop() ?? this.slots.length;
-    const conn = new Connection(this, l, slot, fd, this.nextId++);
+    const gen = ((this.slotGen[slot] ?? 0) + 1) & GEN_MASK;
+    this.slotGen[slot] = gen;
+    const conn = new Connection(this, l, slot, (gen << SLOT_BITS) | slot, fd, this.nextId++);
     this.slots[slot] = conn;
     l.connections++;
     this.connCount++;
@@ -274,13 +300,12 @@ export class DriverNet implements UdpHost {
   }
 
   private armRecv(conn: Connection): void {
-    const r = this.ring.recv(conn.fd, conn.slot, conn.listener.index);
+    const r = this.ring.recv(conn.fd, conn.reqId, conn.listener.index);
     if (r < 0) return conn.destroy(new ConnectionError(`recv could not be armed: ${errnoName(-r)}`, -r, 'recv'));
     conn.recvArmed = true;
   }
 
-  private onRecv(slot: number, res: number, flags: number): void {
-    const conn = this.slots[slot];
+  private onRecv(conn: Connection | undefined, res: number, flags: number): void {
     if (conn === undefined) return;
     if (res > 0) {
       if (conn.state === 'open') {
@@ -369,8 +394,7 @@ export class DriverNet implements UdpHost {
     this.scheduleFlush();
   }
 
-  private onSend(slot: number, res: number): void {
-    const conn = this.slots[slot];
+  private onSend(conn: Connection | undefined, res: number): void {
     if (conn === undefined || conn.inflight === null) return;
     if (res < 0) {
       this.sendDone(conn);
@@ -383,7 +407,7 @@ export class DriverNet implements UdpHost {
     const rest = conn.inflightLen - conn.inflightOffset;
     if (rest > 0 && conn.state !== 'closing') {
       // Partial send (socket buffer full): resume from where the kernel stopped.
-      this.ring.send(conn.fd, slot, conn.inflight, conn.inflightOffset, rest);
+      this.ring.send(conn.fd, conn.reqId, conn.inflight, conn.inflightOffset, rest);
       return;
     }
     this.sendDone(conn);
@@ -408,18 +432,16 @@ export class DriverNet implements UdpHost {
     conn.inflight = null;
   }
 
-  private onShutdown(slot: number): void {
-    const conn = this.slots[slot];
+  private onShutdown(conn: Connection | undefined): void {
     if (conn === undefined) return;
     conn.shutdownSent = false;
     this.maybeClose(conn);
   }
 
-  private onClosed(slot: number): void {
-    const conn = this.slots[slot];
-    if (conn === undefined || slot === NO_SLOT) return;
-    this.slots[slot] = undefined;
-    this.freeSlots.push(slot);
+  private onClosed(conn: Connection | undefined): void {
+    if (conn === undefined) return;
+    this.slots[conn.slot] = undefined;
+    this.freeSlots.push(conn.slot);
     conn.listener.connections--;
     this.connCount--;
     conn.state = 'closed';
@@ -525,9 +547,9 @@ export class DriverNet implements UdpHost {
         conn.inflightLen = len;
         conn.inflightOffset = 0;
         conn.inflightBlock = block;
-        if (!this.blocks.list(conn.fd, conn.slot, block, len)) {
+        if (!this.blocks.list(conn.fd, conn.reqId, block, len)) {
           this.submitSends();
-          this.blocks.list(conn.fd, conn.slot, block, len);
+          this.blocks.list(conn.fd, conn.reqId, block, len);
         }
       } else if (conn.shutdownPending) {
         conn.shutdownPending = false;
@@ -556,7 +578,7 @@ export class DriverNet implements UdpHost {
     conn.inflight = bytes;
     conn.inflightLen = length;
     conn.inflightOffset = 0;
-    const r = this.ring.send(conn.fd, conn.slot, bytes, 0, length);
+    const r = this.ring.send(conn.fd, conn.reqId, bytes, 0, length);
     if (r < 0) {
       conn.inflight = null;
       conn.destroy(new ConnectionError(`send could not be queued: ${errnoName(-r)}`, -r, 'send'));
@@ -569,7 +591,7 @@ export class DriverNet implements UdpHost {
     if (n === 0) return;
     const r = this.blocks.submit();
     for (let i = Math.max(r, 0); i < n; i++) {
-      const conn = this.slots[this.blocks.idAt(i)];
+      const conn = this.byRequest(this.blocks.idAt(i));
       if (conn === undefined || conn.inflightBlock < 0) continue;
       this.sendDone(conn);
       const errno = r < 0 ? -r : E.EBUSY;
@@ -579,13 +601,13 @@ export class DriverNet implements UdpHost {
 
   /** @internal */
   cancelRecv(conn: Connection): void {
-    if (conn.recvArmed) this.ring.cancel(OP_RECV, conn.slot, NO_SLOT);
+    if (conn.recvArmed) this.ring.cancel(OP_RECV, conn.reqId, NO_SLOT);
   }
 
   /** @internal */
   shutdown(conn: Connection, how: number): void {
     conn.shutdownSent = true;
-    this.ring.shutdown(conn.fd, conn.slot, how);
+    this.ring.shutdown(conn.fd, conn.reqId, how);
   }
 
   /** @internal Closes the fd once none of the connection's requests is outstanding. */
@@ -595,7 +617,7 @@ export class DriverNet implements UdpHost {
     if (conn.recvArmed || conn.inflight !== null || conn.shutdownSent) return;
     if (conn.state === 'ending' && (conn.hasPending || conn.shutdownPending)) return;
     conn.state = 'closed';
-    this.ring.close(conn.fd, conn.slot);
+    this.ring.close(conn.fd, conn.reqId);
   }
 
   /** Graceful: stop accepting, end every connection, wait for them (destroying after `graceMs`). */
