@@ -48,6 +48,7 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
     accepted_total: 0,
     refused_total: 0,
     accept_rearms_total: 0,
+    accept_errors_total: 0,
     recv_enobufs_total: 0,
     cqes_total: 0,
     batches_total: 0,
@@ -74,6 +75,7 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
     out.accepted_total += l.stats.accepted;
     out.refused_total += l.stats.refused;
     out.accept_rearms_total += l.stats.acceptRearms;
+    out.accept_errors_total += l.stats.acceptErrors;
     out.recv_enobufs_total += l.stats.enobufs;
   }
   for (const u of all.flatMap((n) => n.udp as Array<{ stats: UdpSocket['stats'] }>)) {

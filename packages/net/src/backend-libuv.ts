@@ -28,7 +28,7 @@ export class LibuvListener {
   boundPort = 0;
   connections = 0;
   closing = false;
-  readonly stats = { accepted: 0, refused: 0, enobufs: 0, acceptRearms: 0 };
+  readonly stats = { accepted: 0, refused: 0, enobufs: 0, acceptRearms: 0, acceptErrors: 0 };
   readonly options: NormalizedOptions;
   server: net.Server | null = null;
   readonly conns = new Set<LibuvConnection>();

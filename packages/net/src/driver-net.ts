@@ -47,6 +47,7 @@ const E = os.constants.errno;
 /** diagnostics_channel events, published on the driver thread that serves the port. */
 const acceptChannel = channel('gatio:net:accept');
 const refuseChannel = channel('gatio:net:refuse');
+const acceptErrorChannel = channel('gatio:net:accept-error');
 /**
  * Request ids (the id part of io_uring user_data) of a connection's requests: its slot in the low
  * SLOT_BITS, and above them the slot's generation, which changes each time the slot is reused. A
@@ -172,11 +173,38 @@ export class DriverNet implements UdpHost {
     this.ring.flush();
   }
 
+  /**
+   * Arms l's multishot accept. Never throws (it runs inside completion batches and timers, where
+   * an exception would kill the driver): a refused arm is retried after a back-off.
+   */
   private armAccept(l: Listener): void {
-    if (l.closing || !this.serving || !this.credentialsOk()) return;
-    const r = this.ring.accept(l.fd, l.index);
-    if (r < 0) throw new SocketError(-r, 'accept', l.fd);
+    l.retryTimer = null;
+    if (l.closing || l.acceptArmed || !this.serving || !this.credentialsOk()) return;
+    let r: number;
+    try {
+      r = this.ring.accept(l.fd, l.index);
+    } catch {
+      r = -E.EINVAL; // a bad argument: retried like any failure, and reported
+    }
+    if (r < 0) return this.acceptFailed(l, -r);
     l.acceptArmed = true;
+  }
+
+  /**
+   * An accept failed (its completion, or arming it): count it, publish it, and re-arm after a
+   * bounded exponential back-off (listener.ts), never at once: an error that repeats (a listening
+   * socket shut down, descriptors exhausted) would otherwise spin the driver.
+   */
+  private acceptFailed(l: Listener, errno: number): void {
+    l.stats.acceptErrors++;
+    l.acceptFailures++;
+    const retryMs = l.retryDelayMs(errno === E.EMFILE || errno === E.ENFILE || errno === E.ENOMEM);
+    if (acceptErrorChannel.hasSubscribers) {
+      acceptErrorChannel.publish({ driver: this.driverId, port: l.boundPort, errno, code: errnoName(errno), failures: l.acceptFailures, retryMs });
+    }
+    if (l.retryTimer !== null) return;
+    l.retryTimer = setTimeout(() => this.armAccept(l), retryMs);
+    l.retryTimer.unref(); // the ring keeps the driver alive while it serves; a retry must not
   }
 
   private armTick(idleMs: number): void {
@@ -254,6 +282,7 @@ export class DriverNet implements UdpHost {
   private onAccept(index: number, res: number, flags: number): void {
     const l = this.listeners[index];
     if (res >= 0) {
+      l.acceptFailures = 0;
       if (l.closing || l.connections >= l.options.maxConnections || this.slotsExhausted) {
         l.stats.refused++;
         this.ring.close(res, NO_SLOT);
@@ -271,11 +300,10 @@ export class DriverNet implements UdpHost {
     if (l.closing) {
       this.ring.close(l.fd, NO_SLOT);
       l.fd = -1;
-    } else if (res === -E.EMFILE || res === -E.ENFILE || res === -E.ENOMEM) {
-      // Out of descriptors: retry shortly instead of spinning on the same error.
-      setTimeout(() => !l.closing && this.armAccept(l), 50);
+    } else if (res < 0) {
+      this.acceptFailed(l, -res); // re-armed after a back-off
     } else {
-      this.armAccept(l);
+      this.armAccept(l); // ended after a connection (a full CQ): at once
     }
   }
 
