@@ -57,6 +57,8 @@ export class Connection {
   held: Buffer[] = [];
   /** @internal The peer's EOF came while paused or behind held bytes. */
   heldEof = false;
+  /** @internal Where this connection's receives are copied for data() (received.ts). */
+  recvArea: ArrayBuffer | null = null;
   private peer: [string, number] | null = null;
 
   /** @internal */
@@ -99,8 +101,7 @@ export class Connection {
    * Queues bytes; they go out as one send per connection at the end of this turn. Returns false
    * once highWaterMark bytes are queued (keep writing if you must; a drain callback follows).
    * Chunks up to COPY_LIMIT (64 KiB) are copied at once, so the caller may reuse its buffer
-   * right after the call. Larger ones are sent from place: do not modify them afterwards (views of
-   * a receive buffer are copied, since that buffer goes back to the ring).
+   * right after the call. Larger ones are sent from place: do not modify them afterwards.
    */
   write(bytes: Uint8Array | string): boolean {
     if (this.state !== 'open') return false;
@@ -147,8 +148,9 @@ export class Connection {
   /** A large chunk (or any chunk behind one) goes to the queue, after the copied bytes. */
   private enqueue(chunk: Uint8Array, n: number): void {
     if (this.outLen > 0) this.queue.push(this.takeOut());
-    // Uint8Array#slice copies (Buffer#slice would only make a view).
-    if (n <= COPY_LIMIT || chunk.buffer === this.listener.memory) chunk = Uint8Array.prototype.slice.call(chunk);
+    // Uint8Array#slice copies (Buffer#slice would only make a view). A larger chunk is the
+    // caller's own memory: no receive buffer of any port is ever handed out (received.ts).
+    if (n <= COPY_LIMIT) chunk = Uint8Array.prototype.slice.call(chunk);
     this.queue.push(chunk);
   }
 

@@ -36,6 +36,7 @@ import * as os from 'node:os';
 import type { NormalizedTcpPort, NormalizedUdpPort } from './config';
 import { Connection } from './connection';
 import { Listener, type Handler } from './listener';
+import { ownCopy, receivedBytes } from './received';
 import { ConnectionError, IdleTimeoutError } from './errors';
 import { closeDriver, NO_SLOT } from './driver-close';
 import { SendBlocks } from './send-blocks';
@@ -339,14 +340,15 @@ export class DriverNet implements UdpHost {
       if (conn.state === 'open') {
         conn.lastActive = this.now;
         const l = conn.listener;
-        // Valid only during this call: native code recycles the buffer when the batch returns.
-        const view = Buffer.from(l.memory, (flags >>> CQE_BUFFER_SHIFT) * l.options.bufferSize, res);
+        // The provided buffer goes back to the ring when the batch returns, and is shared with the
+        // listener's other connections: handlers get a copy (received.ts), never a view of it.
+        const offset = (flags >>> CQE_BUFFER_SHIFT) * l.options.bufferSize;
         if (conn.paused || conn.held.length > 0) {
           // Received before the cancel took effect, or behind bytes resume() has yet to deliver.
-          conn.held.push(Buffer.from(view));
+          conn.held.push(ownCopy(l.memory, offset, res));
         } else {
           try {
-            l.handler.data(conn, view);
+            l.handler.data(conn, receivedBytes(conn, l.memory, offset, res));
           } catch (err) {
             this.handlerThrew(conn, err, 'data');
           }

@@ -7,8 +7,8 @@ import type { NormalizedOptions, NormalizedTcpPort, PortReport } from './config'
 
 export interface Handler {
   open?(conn: Connection): void;
-  /** `bytes`: a Buffer view of a receive buffer, valid only during the call (`Buffer.from(bytes)` to
-   * keep; Buffer#slice and subarray are views). */
+  /** `bytes`: a Buffer over this connection's own copy of what it just received, valid only during
+   * the call (`Buffer.from(bytes)` to keep; Buffer#slice and subarray are views). */
   data(conn: Connection, bytes: Buffer): void;
   close?(conn: Connection, err?: Error): void;
   drain?(conn: Connection): void;
