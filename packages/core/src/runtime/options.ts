@@ -154,7 +154,7 @@ export function resolveOptions(options: RuntimeOptions): ResolvedOptions {
 /** The slice of @gatio/net the runtime calls (net depends on core, so core loads it lazily). */
 export interface NetModule {
   validatePorts(ports: unknown[], drivers: DriverInfo[]): unknown[];
-  checkReports(ports: unknown[], reports: unknown[]): void;
+  checkReports(ports: unknown[], reports: unknown[], restarted?: number): void;
   attachDriver(ctx: { driver: DriverInfo; drivers: DriverInfo[]; ports: unknown[]; current: unknown }): Promise<{
     report: unknown;
     /** Start accepting and receiving: on 'go', after the main thread checked every report. */

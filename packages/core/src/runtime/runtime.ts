@@ -69,7 +69,9 @@ export interface TpcStats {
  * Events: 'crash' ({ driver, reason }) when a driver dies (it is restarted unless restart: false),
  * 'idle' when the last pending task settled, 'error' (CredentialsChangedError) when a driver
  * serving ports cannot be restarted because the process credentials changed since start (the
- * runtime is then destroyed; without an 'error' listener this is a process warning).
+ * runtime is then destroyed; without an 'error' listener this is a process warning), or
+ * (PortConfigMismatchError) when a restarted driver loaded other ports than the runtime declared
+ * (say, a handler file changed since start): it is stopped without serving.
  */
 export class Runtime extends EventEmitter {
   private readonly submitter: Submitter;
@@ -211,7 +213,9 @@ export class Runtime extends EventEmitter {
       await Promise.all(
         this.handles.map(async (h) => {
           const worker = h.worker;
-          if (worker === null || !h.live) return;
+          if (worker === null) return;
+          // Still starting (a restart under way): it has served nothing yet, and must not start.
+          if (!h.live) return void (await worker.terminate());
           const closed = new Promise<void>((resolve) => {
             worker.on('message', (m: FromDriver) => m.t === 'closed' && resolve());
             worker.once('exit', () => resolve());
@@ -368,10 +372,25 @@ export class Runtime extends EventEmitter {
     }
     this.spawn(h, newGen, false).then(
       () => {
+        // Closed or destroyed while it started: close() did not wait for it, so stop it here.
+        if (this.state !== 'running') return void h.worker?.terminate();
+        // As at start: it serves ('go' arms its accepts) only once its report matches the ports.
+        if (this.opts.ports.length > 0) {
+          try {
+            loadNet().checkReports(this.opts.ports, this.handles.map((x) => x.netReport), h.info.id);
+          } catch (error) {
+            h.live = false; // its exit is not a crash to restart from
+            void h.worker?.terminate();
+            if (this.listenerCount('error') > 0) this.emit('error', error);
+            else process.emitWarning((error as Error).message, 'GatioWarning');
+            return;
+          }
+        }
         h.post({ t: 'go' });
         driverStartChannel.publish({ driver: h.info.id, cpu: h.info.cpu, threadId: h.threadId, restart: true });
       },
       (err: Error) => {
+        if (this.state !== 'running') return; // stopped on purpose by close() or destroy()
         process.emitWarning(`gatio: driver ${h.info.id} could not be restarted: ${err.message}`, 'GatioWarning');
       },
     );
