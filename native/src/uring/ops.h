@@ -2,8 +2,9 @@
 // timeout.cc, shutdown.cc), each filling its SQE; CQE handling that needs native work
 // (buffer bookkeeping, fd tracking) lives in the same files.
 //
-// user_data = (id << 8) | op. `id` is chosen by JavaScript (a connection or listener slot); the
-// batch handed to JS carries [op, id, res, flags] per completion.
+// user_data = (id << 8) | op. `id` is chosen by JavaScript (a connection's slot and generation, a
+// listener or UDP socket index); the batch handed to JS carries [op, id, res, flags] per
+// completion.
 #ifndef GATIO_NATIVE_URING_OPS_H_
 #define GATIO_NATIVE_URING_OPS_H_
 
@@ -25,6 +26,12 @@ enum Op : uint8_t {
   kOpRecvMsg = 8,
   kOpSendMsg = 9,
 };
+
+// A connection's id is (generation << 20) | slot (packages/net/src/driver-net.ts): each reuse of
+// a slot gets a new generation, so a late completion never settles the slot's next connection.
+// Tables kept per request here (id-table.h) key by the whole id for the same reason: a late
+// completion of an earlier generation must not read the group or length of the slot's next
+// connection (which may belong to another port's buffer group).
 
 inline uint64_t UserData(uint8_t op, uint32_t id) { return (static_cast<uint64_t>(id) << 8) | op; }
 inline uint8_t UserDataOp(uint64_t ud) { return static_cast<uint8_t>(ud & 0xff); }

@@ -1,7 +1,10 @@
 /**
  * attachDriver: called by each driver thread after its task module loaded and before it reports
- * ready. Opens this driver's listeners for the ports that list it, loads their handler modules
- * and arms the multishot accepts. On any failure everything opened so far is closed again.
+ * ready. Loads the handler modules of the ports that list this driver and opens its listeners and
+ * UDP sockets (bound, so the report names the bound port and a port in use fails the start). On
+ * any failure everything opened so far is closed again. Nothing is accepted or received before
+ * serve(), which the driver calls on the main thread's 'go': after the main thread has checked
+ * every driver's report (checkReports), so a refused configuration never serves a connection.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -24,7 +27,7 @@ export interface AttachOptions {
 export interface DriverNetHandle {
   /** Per port served here: what this driver loaded. Structured-cloneable. */
   report: { driver: number; ports: PortReport[] };
-  /** Start accepting: called once the main thread checked every driver's report ('go'). */
+  /** Start accepting and receiving (UDP open() runs here): on 'go', once every report was checked. */
   serve(): void;
   /** Stop accepting, end every connection (flushing writes), then close the ring. */
   close(): Promise<void>;
@@ -45,6 +48,7 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
     accepted_total: 0,
     refused_total: 0,
     accept_rearms_total: 0,
+    accept_errors_total: 0,
     recv_enobufs_total: 0,
     cqes_total: 0,
     batches_total: 0,
@@ -73,6 +77,7 @@ export function netStats(net: DriverNet | null, libuv: LibuvNet | null = null): 
     out.accepted_total += l.stats.accepted;
     out.refused_total += l.stats.refused;
     out.accept_rearms_total += l.stats.acceptRearms;
+    out.accept_errors_total += l.stats.acceptErrors;
     out.recv_enobufs_total += l.stats.enobufs;
   }
   for (const u of all.flatMap((n) => n.udp as Array<{ stats: UdpSocket['stats'] }>)) {
@@ -183,17 +188,24 @@ export async function attachDriver(options: AttachOptions): Promise<DriverNetHan
     libuv?.destroy();
     throw err;
   }
-  // open(socket) once every port of this driver is bound, so a failure above opened nothing.
-  for (const s of [...(net?.udp ?? []), ...(libuv?.udp ?? [])]) {
-    try {
-      s.handler.open?.(s as never);
-    } catch (err) {
-      process.emitWarning(`udp handler open() threw: ${(err as Error).message}`);
+  let serving = false;
+  const serve = () => {
+    if (serving) return;
+    serving = true;
+    net?.serve();
+    libuv?.serve();
+    // open(socket) once every port of this driver is bound and its start was accepted.
+    for (const s of [...(net?.udp ?? []), ...(libuv?.udp ?? [])]) {
+      try {
+        s.handler.open?.(s as never);
+      } catch (err) {
+        process.emitWarning(`udp handler open() threw: ${(err as Error).message}`);
+      }
     }
-  }
+  };
   return {
     report: { driver: id, ports: reports },
-    serve: () => {},
+    serve,
     close: async () => {
       await Promise.all([net?.close(), libuv?.close()]);
     },

@@ -31,7 +31,7 @@ export class LibuvListener {
   boundPort = 0;
   connections = 0;
   closing = false;
-  readonly stats = { accepted: 0, refused: 0, enobufs: 0, acceptRearms: 0 };
+  readonly stats = { accepted: 0, refused: 0, enobufs: 0, acceptRearms: 0, acceptErrors: 0 };
   readonly options: NormalizedOptions;
   server: net.Server | null = null;
   readonly conns = new Set<LibuvConnection>();
@@ -166,6 +166,9 @@ export class LibuvNet {
   sendOverflows = 0;
   private nextId = 1;
   private readonly servers: AnyServer[] = [];
+  /** Until serve() (the main thread's 'go'): connections libuv accepted wait here, unserved. */
+  private serving = false;
+  private early: Array<[LibuvListener, net.Socket]> = [];
   constructor(readonly driverId: number) {}
 
   get connections(): number {
@@ -178,7 +181,10 @@ export class LibuvNet {
     this.listeners.push(l);
     if (HAS_REUSE_PORT || spec.drivers[0] === this.driverId) {
       const o = spec.options;
-      const server = net.createServer({ allowHalfOpen: true, highWaterMark: o.highWaterMark, noDelay: true }, (s) => this.accept(l, s));
+      const server = net.createServer({ allowHalfOpen: true, highWaterMark: o.highWaterMark, noDelay: true }, (s) => {
+        if (this.serving) this.accept(l, s);
+        else this.early.push([l, s]);
+      });
       server.maxConnections = Infinity;
       await new Promise<void>((resolve, reject) => {
         server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(spec.host, spec.port, e.errno ?? -1, 'bind')));
@@ -189,6 +195,14 @@ export class LibuvNet {
       this.servers.push(server);
     }
     return { port: spec.port, host: spec.host, transport: 'tcp', handler: spec.handler, handlerHash: hash, options: { ...spec.options }, boundPort: l.boundPort };
+  }
+
+  /** Serves the connections that waited, and from now on every new one and every datagram. */
+  serve(): void {
+    this.serving = true;
+    const early = this.early;
+    this.early = [];
+    for (const [l, s] of early) this.accept(l, s);
   }
 
   private accept(l: LibuvListener, s: net.Socket): void {
@@ -289,6 +303,7 @@ export class LibuvNet {
     u.localPort = boundPort;
     this.udp.push(u);
     socket?.on('message', (bytes, rinfo) => {
+      if (!this.serving) return; // before 'go': as if not yet receiving
       u.stats.received++;
       this.counters.bytesIn += bytes.length;
       try {
@@ -314,6 +329,8 @@ export class LibuvNet {
   }
 
   destroy(): void {
+    for (const [, s] of this.early) s.destroy();
+    this.early = [];
     for (const l of this.listeners) for (const c of l.conns) c.destroy();
     for (const s of this.servers) {
       try {

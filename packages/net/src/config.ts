@@ -256,11 +256,18 @@ function resolveHandler(handler: string, baseDir?: string): string {
 /**
  * reports[driverId] = that driver's attachDriver report (undefined for drivers without ports).
  * Throws PortConfigMismatchError naming the port, the driver and the field that differs.
+ * `restarted`: the driver that was just restarted, checked last, against what the others (still
+ * serving) loaded, so the error names it rather than them.
  */
-export function checkReports(ports: readonly NormalizedPort[], reports: ReadonlyArray<{ ports: PortReport[] } | undefined>): void {
+export function checkReports(
+  ports: readonly NormalizedPort[],
+  reports: ReadonlyArray<{ ports: PortReport[] } | undefined>,
+  restarted?: number,
+): void {
   for (const p of ports) {
     let firstHash: { driver: number; hash: string } | undefined;
-    for (const d of p.drivers) {
+    const order = restarted === undefined ? p.drivers : [...p.drivers.filter((d) => d !== restarted), ...p.drivers.filter((d) => d === restarted)];
+    for (const d of order) {
       const r = reports[d]?.ports.find((x) => x.port === p.port && x.host === p.host && x.transport === p.transport);
       if (r === undefined) throw new PortConfigMismatchError(p.port, d, 'port', 'served', 'not served', p.transport);
       if (r.transport !== p.transport) throw new PortConfigMismatchError(p.port, d, 'transport', p.transport, r.transport, p.transport);

@@ -61,6 +61,8 @@ export class Connection {
   heldEof = false;
   /** @internal handler.end(conn) returned a promise not settled yet: the runtime ends after it. */
   endHookPending = false;
+  /** @internal Where this connection's receives are copied for data() (received.ts). */
+  recvArea: ArrayBuffer | null = null;
   private peer: [string, number] | null = null;
 
   /** @internal */
@@ -68,6 +70,8 @@ export class Connection {
     private readonly net: DriverNet,
     readonly listener: Listener,
     /** @internal */ readonly slot: number,
+    /** @internal The id its io_uring requests carry: slot and generation (driver-net.ts). */
+    readonly reqId: number,
     /** @internal */ readonly fd: number,
     id: number,
   ) {
@@ -102,8 +106,7 @@ export class Connection {
    * once highWaterMark bytes are queued (pause reading until the drain callback follows); past
    * maxQueuedSendBytes the connection is destroyed with SendQueueOverflowError.
    * Chunks up to COPY_LIMIT (64 KiB) are copied at once, so the caller may reuse its buffer
-   * right after the call. Larger ones are sent from place: do not modify them afterwards (views of
-   * a receive buffer are copied, since that buffer goes back to the ring).
+   * right after the call. Larger ones are sent from place: do not modify them afterwards.
    */
   write(bytes: Uint8Array | string): boolean {
     if (this.state !== 'open') return false;
@@ -165,8 +168,9 @@ export class Connection {
   /** A large chunk (or any chunk behind one) goes to the queue, after the copied bytes. */
   private enqueue(chunk: Uint8Array, n: number): void {
     if (this.outLen > 0) this.queue.push(this.takeOut());
-    // Uint8Array#slice copies (Buffer#slice would only make a view).
-    if (n <= COPY_LIMIT || chunk.buffer === this.listener.memory) chunk = Uint8Array.prototype.slice.call(chunk);
+    // Uint8Array#slice copies (Buffer#slice would only make a view). A larger chunk is the
+    // caller's own memory: no receive buffer of any port is ever handed out (received.ts).
+    if (n <= COPY_LIMIT) chunk = Uint8Array.prototype.slice.call(chunk);
     this.queue.push(chunk);
   }
 

@@ -36,6 +36,7 @@ import * as os from 'node:os';
 import type { NormalizedTcpPort, NormalizedUdpPort } from './config';
 import { Connection } from './connection';
 import { Listener, type Handler } from './listener';
+import { ownCopy, receivedBytes } from './received';
 import { ConnectionError, IdleTimeoutError } from './errors';
 import { closeDriver, NO_SLOT } from './driver-close';
 import { SendBlocks } from './send-blocks';
@@ -59,6 +60,18 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
 /** diagnostics_channel events, published on the driver thread that serves the port. */
 const acceptChannel = channel('gatio:net:accept');
 const refuseChannel = channel('gatio:net:refuse');
+const acceptErrorChannel = channel('gatio:net:accept-error');
+/**
+ * Request ids (the id part of io_uring user_data) of a connection's requests: its slot in the low
+ * SLOT_BITS, and above them the slot's generation, which changes each time the slot is reused. A
+ * completion that arrives after its connection closed (a request the driver lost track of, or one
+ * issued by mistake) then names an id that no live connection has, and is dropped instead of
+ * settling the slot's next connection. Native per-slot tables index by the slot alone
+ * (native/src/uring/ops.h, kSlotBits). 11 generation bits keep ids positive in the Int32 events.
+ */
+const SLOT_BITS = 20;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+const GEN_MASK = (1 << 11) - 1;
 /** Tick period basis without an idle timeout: the credential check runs every second. */
 const CHECK_IDLE_MS = 4000;
 
@@ -77,11 +90,15 @@ export class DriverNet implements UdpHost {
   readonly counters = { batches: 0, cqes: 0, bytesIn: 0, bytesOut: 0 };
   /** @internal */ readonly slots: Array<Connection | undefined> = [undefined];
   private readonly freeSlots: number[] = [];
+  /** slotGen[slot]: the generation of the slot's current (or last) connection. */
+  private readonly slotGen: number[] = [0];
   private nextId = 1;
   private dirty: Connection[] = [];
   private rearm: Connection[] = [];
   private inBatch = false;
   private flushScheduled = false;
+  /** Set by serve(): accepts and UDP receives are armed only from then on. */
+  private serving = false;
   private now = performance.now();
   /** @internal */ tickMs = 0;
   /** @internal */ connCount = 0;
@@ -113,7 +130,10 @@ export class DriverNet implements UdpHost {
     return this.connCount;
   }
 
-  /** Opens the listener and arms its multishot accept. Throws PortInUseError and friends. */
+  /**
+   * Opens the listener (bound and listening: the kernel queues connections in its backlog), but
+   * accepts only after serve(). Throws PortInUseError and friends.
+   */
   listen(spec: NormalizedTcpPort, handler: Handler, handlerHash: string): Listener {
     const l = new Listener(this.listeners.length, spec, handler, handlerHash);
     const r = this.ring.addBufferGroup(l.index, l.memory, spec.options.bufferSize, spec.options.bufferCount);
@@ -123,13 +143,12 @@ export class DriverNet implements UdpHost {
     l.fd = fd;
     l.boundPort = bound;
     this.listeners.push(l);
-    this.armAccept(l);
     this.armTick(spec.options.idleTimeoutMs > 0 ? spec.options.idleTimeoutMs : CHECK_IDLE_MS);
     this.ring.flush();
     return l;
   }
 
-  /** Binds this driver's SO_REUSEPORT UDP socket for spec and arms its multishot recvmsg. */
+  /** Binds this driver's SO_REUSEPORT UDP socket for spec; its multishot recvmsg is armed by serve(). */
   bindUdp(spec: NormalizedUdpPort, handler: UdpHandler, handlerHash: string): UdpSocket {
     const s = new UdpSocket(this, this.udp.length, spec, handler, handlerHash);
     s.bind(listenError);
@@ -156,11 +175,51 @@ export class DriverNet implements UdpHost {
     if (this.udpOpen === 0 && this.connCount === 0 && this.allClosed !== null) this.allClosed();
   }
 
+  /**
+   * Starts serving: arms every listener's accept and every UDP socket's receive. Called on the
+   * main thread's 'go', once it has checked every driver's report, so a driver whose
+   * configuration is refused never accepts a connection (until then they wait in the backlog).
+   */
+  serve(): void {
+    if (this.serving || this.closing) return;
+    this.serving = true;
+    for (const l of this.listeners) this.armAccept(l);
+    for (const s of this.udp) s.armRecv();
+    this.ring.flush();
+  }
+
+  /**
+   * Arms l's multishot accept. Never throws (it runs inside completion batches and timers, where
+   * an exception would kill the driver): a refused arm is retried after a back-off.
+   */
   private armAccept(l: Listener): void {
-    if (!this.credentialsOk()) return;
-    const r = this.ring.accept(l.fd, l.index);
-    if (r < 0) throw new SocketError(-r, 'accept', l.fd);
+    l.retryTimer = null;
+    if (l.closing || l.acceptArmed || !this.serving || !this.credentialsOk()) return;
+    let r: number;
+    try {
+      r = this.ring.accept(l.fd, l.index);
+    } catch {
+      r = -E.EINVAL; // a bad argument: retried like any failure, and reported
+    }
+    if (r < 0) return this.acceptFailed(l, -r);
     l.acceptArmed = true;
+  }
+
+  /**
+   * An accept failed (its completion, or arming it): count it, publish it, and re-arm after a
+   * bounded exponential back-off (listener.ts), never at once: an error that repeats (a listening
+   * socket shut down, descriptors exhausted) would otherwise spin the driver.
+   */
+  private acceptFailed(l: Listener, errno: number): void {
+    l.stats.acceptErrors++;
+    l.acceptFailures++;
+    const retryMs = l.retryDelayMs(errno === E.EMFILE || errno === E.ENFILE || errno === E.ENOMEM);
+    if (acceptErrorChannel.hasSubscribers) {
+      acceptErrorChannel.publish({ driver: this.driverId, port: l.boundPort, errno, code: errnoName(errno), failures: l.acceptFailures, retryMs });
+    }
+    if (l.retryTimer !== null) return;
+    l.retryTimer = setTimeout(() => this.armAccept(l), retryMs);
+    l.retryTimer.unref(); // the ring keeps the driver alive while it serves; a retry must not
   }
 
   private armTick(idleMs: number): void {
@@ -192,20 +251,20 @@ export class DriverNet implements UdpHost {
       switch (ev[o]) {
         case OP_RECV:
           if (res > 0) this.counters.bytesIn += res;
-          this.onRecv(id, res, ev[o + 3]);
+          this.onRecv(this.byRequest(id), res, ev[o + 3]);
           break;
         case OP_SEND:
           if (res > 0) this.counters.bytesOut += res;
-          this.onSend(id, res);
+          this.onSend(this.byRequest(id), res);
           break;
         case OP_ACCEPT:
           this.onAccept(id, res, ev[o + 3]);
           break;
         case OP_SHUTDOWN:
-          this.onShutdown(id);
+          this.onShutdown(this.byRequest(id));
           break;
         case OP_CLOSE:
-          this.onClosed(id);
+          this.onClosed(this.byRequest(id));
           break;
         case OP_TIMEOUT:
           if (res === -E.ETIME) this.onTick();
@@ -224,10 +283,22 @@ export class DriverNet implements UdpHost {
     this.flush();
   }
 
+  /** Every slot a request id can name is taken (over a million connections on this driver). */
+  private get slotsExhausted(): boolean {
+    return this.freeSlots.length === 0 && this.slots.length > SLOT_MASK;
+  }
+
+  /** The connection a request id names, or undefined when it is stale (see SLOT_BITS) or fire-and-forget. */
+  private byRequest(id: number): Connection | undefined {
+    const conn = this.slots[id & SLOT_MASK];
+    return conn !== undefined && conn.reqId === id ? conn : undefined;
+  }
+
   private onAccept(index: number, res: number, flags: number): void {
     const l = this.listeners[index];
     if (res >= 0) {
-      if (l.closing || l.connections >= l.options.maxConnections) {
+      l.acceptFailures = 0;
+      if (l.closing || l.connections >= l.options.maxConnections || this.slotsExhausted) {
         l.stats.refused++;
         this.ring.close(res, NO_SLOT);
         if (refuseChannel.hasSubscribers) refuseChannel.publish({ driver: this.driverId, port: l.boundPort });
@@ -244,17 +315,18 @@ export class DriverNet implements UdpHost {
     if (l.closing) {
       this.ring.close(l.fd, NO_SLOT);
       l.fd = -1;
-    } else if (res === -E.EMFILE || res === -E.ENFILE || res === -E.ENOMEM) {
-      // Out of descriptors: retry shortly instead of spinning on the same error.
-      setTimeout(() => !l.closing && this.armAccept(l), 50);
+    } else if (res < 0) {
+      this.acceptFailed(l, -res); // re-armed after a back-off
     } else {
-      this.armAccept(l);
+      this.armAccept(l); // ended after a connection (a full CQ): at once
     }
   }
 
   private openConnection(l: Listener, fd: number): void {
     const slot = this.freeSlots.pop() ?? this.slots.length;
-    const conn = new Connection(this, l, slot, fd, this.nextId++);
+    const gen = ((this.slotGen[slot] ?? 0) + 1) & GEN_MASK;
+    this.slotGen[slot] = gen;
+    const conn = new Connection(this, l, slot, (gen << SLOT_BITS) | slot, fd, this.nextId++);
     this.slots[slot] = conn;
     l.connections++;
     this.connCount++;
@@ -271,26 +343,26 @@ export class DriverNet implements UdpHost {
   }
 
   private armRecv(conn: Connection): void {
-    const r = this.ring.recv(conn.fd, conn.slot, conn.listener.index);
+    const r = this.ring.recv(conn.fd, conn.reqId, conn.listener.index);
     if (r < 0) return conn.destroy(new ConnectionError(`recv could not be armed: ${errnoName(-r)}`, -r, 'recv'));
     conn.recvArmed = true;
   }
 
-  private onRecv(slot: number, res: number, flags: number): void {
-    const conn = this.slots[slot];
+  private onRecv(conn: Connection | undefined, res: number, flags: number): void {
     if (conn === undefined) return;
     if (res > 0) {
       if (conn.state === 'open') {
         conn.lastActive = this.now;
         const l = conn.listener;
-        // Valid only during this call: native code recycles the buffer when the batch returns.
-        const view = Buffer.from(l.memory, (flags >>> CQE_BUFFER_SHIFT) * l.options.bufferSize, res);
+        // The provided buffer goes back to the ring when the batch returns, and is shared with the
+        // listener's other connections: handlers get a copy (received.ts), never a view of it.
+        const offset = (flags >>> CQE_BUFFER_SHIFT) * l.options.bufferSize;
         if (conn.paused || conn.held.length > 0) {
           // Received before the cancel took effect, or behind bytes resume() has yet to deliver.
-          conn.held.push(Buffer.from(view));
+          conn.held.push(ownCopy(l.memory, offset, res));
         } else {
           try {
-            l.handler.data(conn, view);
+            l.handler.data(conn, receivedBytes(conn, l.memory, offset, res));
           } catch (err) {
             this.handlerThrew(conn, err, 'data');
           }
@@ -385,8 +457,7 @@ export class DriverNet implements UdpHost {
     this.scheduleFlush();
   }
 
-  private onSend(slot: number, res: number): void {
-    const conn = this.slots[slot];
+  private onSend(conn: Connection | undefined, res: number): void {
     if (conn === undefined || conn.inflight === null) return;
     if (res < 0) {
       this.sendDone(conn);
@@ -399,7 +470,7 @@ export class DriverNet implements UdpHost {
     const rest = conn.inflightLen - conn.inflightOffset;
     if (rest > 0 && conn.state !== 'closing') {
       // Partial send (socket buffer full): resume from where the kernel stopped.
-      this.ring.send(conn.fd, slot, conn.inflight, conn.inflightOffset, rest);
+      this.ring.send(conn.fd, conn.reqId, conn.inflight, conn.inflightOffset, rest);
       return;
     }
     this.sendDone(conn);
@@ -425,18 +496,16 @@ export class DriverNet implements UdpHost {
     conn.inflight = null;
   }
 
-  private onShutdown(slot: number): void {
-    const conn = this.slots[slot];
+  private onShutdown(conn: Connection | undefined): void {
     if (conn === undefined) return;
     conn.shutdownSent = false;
     this.maybeClose(conn);
   }
 
-  private onClosed(slot: number): void {
-    const conn = this.slots[slot];
-    if (conn === undefined || slot === NO_SLOT) return;
-    this.slots[slot] = undefined;
-    this.freeSlots.push(slot);
+  private onClosed(conn: Connection | undefined): void {
+    if (conn === undefined) return;
+    this.slots[conn.slot] = undefined;
+    this.freeSlots.push(conn.slot);
     conn.listener.connections--;
     this.connCount--;
     conn.state = 'closed';
@@ -542,9 +611,9 @@ export class DriverNet implements UdpHost {
         conn.inflightLen = len;
         conn.inflightOffset = 0;
         conn.inflightBlock = block;
-        if (!this.blocks.list(conn.fd, conn.slot, block, len)) {
+        if (!this.blocks.list(conn.fd, conn.reqId, block, len)) {
           this.submitSends();
-          this.blocks.list(conn.fd, conn.slot, block, len);
+          this.blocks.list(conn.fd, conn.reqId, block, len);
         }
       } else if (conn.shutdownPending) {
         conn.shutdownPending = false;
@@ -573,7 +642,7 @@ export class DriverNet implements UdpHost {
     conn.inflight = bytes;
     conn.inflightLen = length;
     conn.inflightOffset = 0;
-    const r = this.ring.send(conn.fd, conn.slot, bytes, 0, length);
+    const r = this.ring.send(conn.fd, conn.reqId, bytes, 0, length);
     if (r < 0) {
       conn.inflight = null;
       conn.destroy(new ConnectionError(`send could not be queued: ${errnoName(-r)}`, -r, 'send'));
@@ -586,7 +655,7 @@ export class DriverNet implements UdpHost {
     if (n === 0) return;
     const r = this.blocks.submit();
     for (let i = Math.max(r, 0); i < n; i++) {
-      const conn = this.slots[this.blocks.idAt(i)];
+      const conn = this.byRequest(this.blocks.idAt(i));
       if (conn === undefined || conn.inflightBlock < 0) continue;
       this.sendDone(conn);
       const errno = r < 0 ? -r : E.EBUSY;
@@ -596,13 +665,13 @@ export class DriverNet implements UdpHost {
 
   /** @internal */
   cancelRecv(conn: Connection): void {
-    if (conn.recvArmed) this.ring.cancel(OP_RECV, conn.slot, NO_SLOT);
+    if (conn.recvArmed) this.ring.cancel(OP_RECV, conn.reqId, NO_SLOT);
   }
 
   /** @internal */
   shutdown(conn: Connection, how: number): void {
     conn.shutdownSent = true;
-    this.ring.shutdown(conn.fd, conn.slot, how);
+    this.ring.shutdown(conn.fd, conn.reqId, how);
   }
 
   /** @internal Closes the fd once none of the connection's requests is outstanding. */
@@ -612,7 +681,7 @@ export class DriverNet implements UdpHost {
     if (conn.recvArmed || conn.inflight !== null || conn.shutdownSent) return;
     if (conn.state === 'ending' && (conn.hasPending || conn.shutdownPending)) return;
     conn.state = 'closed';
-    this.ring.close(conn.fd, conn.slot);
+    this.ring.close(conn.fd, conn.reqId);
   }
 
   /** Graceful: stop accepting, end every connection, wait for them (destroying after `graceMs`). */

@@ -91,6 +91,13 @@ abstract class NetService implements Service {
     this.state = 'serving';
   }
 
+  /** @internal A restarted driver reported again: it serves only what the runtime declared. */
+  restarted(driver: number, reports: ReadonlyMap<number, unknown>): void {
+    const byDriver: Array<{ ports: PortReport[] } | undefined> = [];
+    for (const [id, report] of reports) byDriver[id] = report === undefined ? undefined : { ports: [report as PortReport] };
+    checkReports([this.planned!], byDriver, driver);
+  }
+
   /** @internal The runtime stopped. */
   stopped(): void {
     this.reservation?.release();

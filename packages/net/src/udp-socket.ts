@@ -4,9 +4,11 @@
  *
  * Thread: only the driver thread that bound it (its DriverNet's ring is SINGLE_ISSUER).
  *
- * Receive: each buffer holds [io_uring_recvmsg_out 16 B][sockaddr 28 B][payload]; it is parsed
- * in place and handler.message(socket, view, remote) gets a view valid only during the call (the
- * buffer goes back to the ring when the batch returns). A datagram with MSG_TRUNC set did not fit
+ * Receive: each buffer holds [io_uring_recvmsg_out 16 B][sockaddr 28 B][payload]; the header and
+ * address are parsed in place, the payload is copied into the socket's own receive area
+ * (received.ts) and handler.message(socket, bytes, remote) gets a Buffer over that copy, valid only
+ * during the call (the next datagram overwrites it). The recvmsg is armed once the driver serves
+ * (the main thread's 'go'). A datagram with MSG_TRUNC set did not fit
  * (bufferSize - 44 bytes): handler.error gets DatagramTruncatedError, message() is not called.
  * Lifecycle of the recvmsg: armed -> ended (CQE without F_MORE: -ENOBUFS when the ring ran dry,
  * or an error) -> re-armed after the batch returned its buffers; or cancelled by close() ->
@@ -23,12 +25,14 @@ import { CQE_BUFFER_SHIFT, CQE_F_BUFFER, CQE_F_MORE, OP_RECVMSG, RECVMSG_OUT_SIZ
 import type { NormalizedUdpPort, PortReport } from './config';
 import { DatagramSendError, DatagramTruncatedError } from './errors';
 import { AF_INET6, formatV4, formatV6, parseAddress, type UdpRemote } from './udp-address';
+import { receivedDatagram } from './received';
 
 export type { UdpRemote } from './udp-address';
 
 export interface UdpHandler {
   open?(socket: UdpSocket): void;
-  /** `bytes`: a Buffer view valid only during the call: `Buffer.from(bytes)` to keep it. */
+  /** `bytes`: a Buffer over the socket's own copy of the datagram, valid only during the call:
+   * `Buffer.from(bytes)` to keep it. */
   message(socket: UdpSocket, bytes: Buffer, remote: UdpRemote): void;
   close?(socket: UdpSocket): void;
   /** DatagramTruncatedError, DatagramSendError, or what message() threw. */
@@ -78,6 +82,9 @@ export class UdpSocket {
   /** @internal */ recvArmed = false;
   /** @internal */ closing = false;
   /** @internal */ closed = false;
+  /** @internal Where datagrams are copied for message() (received.ts), and how far the last one reached. */
+  recvArea: ArrayBuffer | null = null;
+  /** @internal */ recvUsed = 0;
   private readonly memory: ArrayBuffer;
   private readonly mem: Uint8Array;
   private readonly words: Uint32Array;
@@ -110,7 +117,7 @@ export class UdpSocket {
     return this.boundPort;
   }
 
-  /** @internal Binds, registers the buffer ring and arms the recvmsg. Throws SocketError & co. */
+  /** @internal Binds and registers the buffer ring (the recvmsg is armed by armRecv). Throws SocketError & co. */
   bind(listenError: (host: string, port: number, negErrno: number, stage: string) => Error): void {
     const { ring } = this.host;
     const { host, port, options } = this.spec;
@@ -120,7 +127,6 @@ export class UdpSocket {
     if (fd < 0) throw listenError(host, port, fd, stage);
     this.fd = fd;
     this.boundPort = bound;
-    this.armRecv();
   }
 
   report(): PortReport {
@@ -249,7 +255,7 @@ export class UdpSocket {
       return;
     }
     try {
-      this.handler.message(this, Buffer.from(this.memory, base + PAYLOAD_OFFSET, got), remote);
+      this.handler.message(this, receivedDatagram(this, this.memory, base + PAYLOAD_OFFSET, got), remote);
     } catch (err) {
       this.reportError(err as Error);
     }

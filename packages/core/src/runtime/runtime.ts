@@ -393,6 +393,14 @@ export class Runtime extends EventEmitter {
           void h.worker?.terminate(); // closed or destroyed meanwhile
           return;
         }
+        // As at start: it serves ('go' arms its accepts) only once its services accept its report
+        // (say, a handler file changed since start: it is given up without serving).
+        try {
+          this.services.restarted(h.info.id, (id) => this.handles[id].serviceReports);
+        } catch (error) {
+          this.giveUp(h, `its services refused its restart (${(error as Error).message})`, error as Error);
+          return;
+        }
         h.state = 'live';
         h.releaseHeld();
         h.post({ t: 'go' });

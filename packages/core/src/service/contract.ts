@@ -15,7 +15,8 @@
  *  4. each driver, on the main thread's 'go': `serve()` (connections are accepted only now);
  *  5. driver: `close()` when the runtime closes gracefully (stop accepting, finish what is in
  *     flight), `destroy()` when it is torn down; main: `stopped()` once the runtime stopped.
- * A driver restarted after a crash runs steps 2 and 4 again with the same configs.
+ * A driver restarted after a crash runs step 2 again with the same configs; `restarted()` checks
+ * its reports before it serves (step 4).
  */
 import type { CurrentDriver } from '../current';
 import type { DriverInfo } from '../runtime/scheduler';
@@ -45,6 +46,11 @@ export interface Service {
   plan(ctx: ServicePlanContext): ServicePlan | Promise<ServicePlan>;
   /** reports.get(driverId): what that driver reported for this service. Throw to refuse. */
   ready(reports: ReadonlyMap<number, unknown>): void;
+  /**
+   * Driver `driver` was restarted after a crash and reported again (reports as in `ready`, its new
+   * one included). Throw to refuse it: it is then given up without serving.
+   */
+  restarted?(driver: number, reports: ReadonlyMap<number, unknown>): void;
   /** The runtime stopped (closed, destroyed, or its start failed after `plan`). */
   stopped(): void;
 }

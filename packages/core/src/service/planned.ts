@@ -79,6 +79,27 @@ export class PlannedServices {
     this.services.forEach((s, i) => s.ready(perService[i]));
   }
 
+  /**
+   * A restarted driver reported: hands each of its services the reports of all their drivers
+   * (the restarted one's new report included); a service that throws refuses that driver.
+   */
+  restarted(id: number, reportsOf: (id: number) => unknown[][] | undefined): void {
+    const groups = this.forDriver(id);
+    groups.forEach((group) => {
+      for (const { index } of group.services) {
+        const service = this.services[index];
+        if (service.restarted === undefined) continue;
+        const reports = new Map<number, unknown>();
+        for (const d of this.plans[index].drivers) {
+          const g = this.forDriver(d).findIndex((x) => x.module === group.module);
+          const k = this.forDriver(d)[g]?.services.findIndex((x) => x.index === index) ?? -1;
+          reports.set(d, k < 0 ? undefined : reportsOf(d)?.[g]?.[k]);
+        }
+        service.restarted(id, reports);
+      }
+    });
+  }
+
   private ended = false;
 
   /** Tells every service the runtime stopped (once). */
