@@ -2,12 +2,13 @@
 // restarted at all is reported ('error') and given up: what waited for it rejects, later tasks
 // for it are refused, scheduled ones go to the other driver. Never a driver silently missing.
 // The fixture's module exits during start-up while this process's counter file is above 0.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Runtime, DriverClosedError, DriverCrashedError, DriverStartError } from '@gatio/core';
 import { allowedCpus, caught } from './helpers';
-import { SETTLE_TASKS, clearMarkers, newToken, within } from './rt-settle-helpers';
+import { SETTLE_TASKS, clearMarkers, marker, newToken, release, until, within } from './rt-settle-helpers';
 
 const failLoads = join(tmpdir(), `gatio-settle-fail-loads-${process.pid}`);
 const cpus = allowedCpus();
@@ -73,6 +74,36 @@ describe('failed restarts', () => {
       expect(scheduled).toEqual(Array.from({ length: 10 }, () => ({ driver: 1 })));
     } finally {
       await rt.close();
+    }
+  });
+});
+
+describe('after a restart', () => {
+  // Driver 1 is held while the old incarnation of driver 0 asks it something (request id 1) and
+  // dies, and while the new incarnation asks its own first question (id 1 again). Released,
+  // driver 1 answers both, the old answer first: it must not settle the new question.
+  twoCpus("answers meant for the crashed incarnation never settle the new one's tasks", async () => {
+    const rt = await Runtime.start({ filename: SETTLE_TASKS, drivers: 2, shutdown: { signals: false } });
+    const held = newToken();
+    const asked = newToken();
+    let restarted = false;
+    const onStart = (m: unknown) => (restarted ||= (m as { restart: boolean }).restart);
+    subscribe('gatio:driver:start', onStart);
+    try {
+      const hold = rt.run(held, { name: 'hold', driver: 1 });
+      expect(await caught(rt.run({ to: 1, arg: 'old' }, { name: 'askThenExit', driver: 0 }))).toBeInstanceOf(DriverCrashedError);
+      await until(() => restarted, 'driver 0 restarted');
+      const answer = rt.run({ token: asked, fillers: 0, to: 1, arg: 'new', options: { name: 'echo', driver: 1 } }, { name: 'forward', driver: 0 });
+      await until(() => existsSync(marker(asked, '.sent')), 'the new incarnation asked');
+      release(held);
+      expect(await within(answer, 'the answer')).toBe('new');
+      expect(await hold).toBe('released');
+    } finally {
+      unsubscribe('gatio:driver:start', onStart);
+      release(held);
+      await rt.close();
+      clearMarkers(held);
+      clearMarkers(asked);
     }
   });
 });

@@ -3,7 +3,7 @@
  * ones (a returned thenable) answer when they settle, and many run at once. A task gets
  * (arg, ctx): ctx.signal (created on first use), ctx.run (hand work to another driver), ctx.driver.
  */
-import type { Endpoint } from '../mesh/endpoint';
+import { REPLY_THREAD_MASK, type Endpoint } from '../mesh/endpoint';
 import type { CurrentDriver } from '../current';
 import type { RunOptions } from '../runtime/submitter';
 import type { DriverInfo } from '../runtime/scheduler';
@@ -60,6 +60,7 @@ export class Executor {
     this.live = Array.from({ length: threads }, () => new Map());
   }
 
+  /** `from`: the sender with its reply tag (Endpoint's replyTo), handed back to respond(). */
   onRequest(from: number, id: number, name: string | undefined, arg: unknown): void {
     const fn = this.module.lookup(name);
     if (fn instanceof UnknownTaskError) {
@@ -90,7 +91,7 @@ export class Executor {
       this.completed++;
       return this.endpoint.respond(from, id, true, result);
     }
-    const live = this.live[from];
+    const live = this.live[from & REPLY_THREAD_MASK];
     live.set(id, ctx);
     const onRejected = (error: unknown) => {
       live.delete(id);

@@ -21,6 +21,8 @@ import {
   META_NAMED,
   META_OOB,
   META_PRIORITY_SHIFT,
+  META_REPLY_MASK,
+  META_REPLY_SHIFT,
   RECORD_HEADER_BYTES,
   STATE_AWAKE,
   STATE_PARKED,
@@ -87,8 +89,11 @@ export interface OobRecord {
 const oobKey = (sgen: number, seq: number) => sgen * 0x100000000 + seq;
 
 export interface EndpointHooks {
-  /** A request arrived (drivers only). */
-  onRequest(from: number, id: number, name: string | undefined, arg: unknown): void;
+  /**
+   * A request arrived (drivers only). `replyTo` is its sender's thread index (replyTo & 0xffff)
+   * with the sender's reply tag above: pass it back to respond() as it is.
+   */
+  onRequest(replyTo: number, id: number, name: string | undefined, arg: unknown): void;
   /** The peer asked to abort a request it sent earlier. */
   onAbort(from: number, id: number): void;
   /** An answer to a request of ours; `ok` false means `value` is an encoded error. */
@@ -100,6 +105,13 @@ export interface EndpointHooks {
   /** Called when a value cannot be encoded; returns the error to reject with. */
   encodeFailed(cause: unknown): unknown;
 }
+
+/**
+ * The sender a request hands to onRequest, and respond() takes back: its thread index, with the
+ * requester's reply tag above it.
+ */
+const REPLY_TO_TAG_SHIFT = 16;
+export const REPLY_THREAD_MASK = 0xffff;
 
 /** Tight polling before an event-loop turn (see pollSpin). */
 const SYNC_POLL_MS = 0.01;
@@ -122,6 +134,8 @@ class OutChannel {
 export class Endpoint {
   readonly self: number;
   gen: number;
+  /** This incarnation's reply tag, in place in the meta word (META_REPLY_MASK). */
+  private readonly replyTag: number;
   readonly pending = new Map<number, Pending>();
   /** Requests in flight per target thread, for the least-loaded policy. */
   readonly inflight: Int32Array;
@@ -155,6 +169,7 @@ export class Endpoint {
   constructor(plan: MeshPlan, self: number, gen: number, spinMs: number) {
     this.self = self;
     this.gen = gen;
+    this.replyTag = (gen & 0xff) << META_REPLY_SHIFT;
     this.spinMs = spinMs;
     const codecs = plan.arenas.map((sab) => new Codec(sab));
     const threads = plan.ctrl.length;
@@ -206,7 +221,7 @@ export class Endpoint {
     this.inflight[to]++;
     this.sent[to]++;
     if (this.pending.size === 1 && this.onBusy !== null) this.onBusy();
-    let meta = KIND_REQUEST | (priority << META_PRIORITY_SHIFT) | (gen << META_GEN_SHIFT);
+    let meta = KIND_REQUEST | (priority << META_PRIORITY_SHIFT) | this.replyTag | (gen << META_GEN_SHIFT);
     if (name !== undefined) meta |= META_NAMED;
     if (to === this.self) {
       // A task handing work to its own driver: no ring, the value is passed as is (not copied).
@@ -229,12 +244,14 @@ export class Endpoint {
     return pending;
   }
 
-  /** Answers a request of `to`. */
-  respond(to: number, id: number, ok: boolean, value: unknown): void {
+  /** Answers a request; `replyTo` is what onRequest got as its sender (thread and reply tag). */
+  respond(replyTo: number, id: number, ok: boolean, value: unknown): void {
+    const to = replyTo & REPLY_THREAD_MASK;
     if (to === this.self) return this.settle(id, ok, ok ? value : this.hooks.encodeError(value));
     const ch = this.out[to];
     if (ch === null) return;
-    const item = new Outgoing(id, ok ? KIND_RESULT : KIND_ERROR, '', ok ? value : this.hooks.encodeError(value), undefined, null);
+    const meta = (ok ? KIND_RESULT : KIND_ERROR) | ((replyTo >>> REPLY_TO_TAG_SHIFT) << META_REPLY_SHIFT);
+    const item = new Outgoing(id, meta, '', ok ? value : this.hooks.encodeError(value), undefined, null);
     if (ch.backlogSize === 0) {
       // A result that cannot be encoded reaches the caller as that error instead.
       const r = this.writeItem(ch, item, false);
@@ -284,7 +301,7 @@ export class Endpoint {
     const r = this.tryWrite(ch, item.id, item.meta, named ? item.name : undefined, item.value, item.pending);
     const kind = item.meta & 15;
     if (r !== NO_RING || (kind !== KIND_RESULT && kind !== KIND_ERROR)) return r;
-    item.meta = KIND_ERROR;
+    item.meta = KIND_ERROR | (item.meta & META_REPLY_MASK);
     item.value = this.hooks.encodeError(this.lastEncodeError);
     return this.tryWrite(ch, item.id, item.meta, undefined, item.value, null);
   }
@@ -405,7 +422,7 @@ export class Endpoint {
         rec.meta = KIND_ABORT;
         rec.value = undefined;
       } else {
-        rec.meta = KIND_ERROR;
+        rec.meta = KIND_ERROR | (rec.meta & META_REPLY_MASK);
         rec.value = this.hooks.encodeError(error);
       }
       rec.name = '';
@@ -462,11 +479,15 @@ export class Endpoint {
       case KIND_REQUEST:
         // A request for an earlier incarnation of this driver: its sender already rejected it.
         if (meta >>> META_GEN_SHIFT !== this.gen) return;
-        this.hooks.onRequest(from, id, name, value);
+        // The answer goes back with the requester's reply tag (see META_REPLY_SHIFT).
+        this.hooks.onRequest(from | ((meta & META_REPLY_MASK) << (REPLY_TO_TAG_SHIFT - META_REPLY_SHIFT)), id, name, value);
         return;
       case KIND_RESULT:
+        // Meant for an earlier incarnation of this thread: the id may be one of ours now.
+        if ((meta & META_REPLY_MASK) !== this.replyTag) return;
         return this.settle(id, true, value);
       case KIND_ERROR:
+        if ((meta & META_REPLY_MASK) !== this.replyTag) return;
         return this.settle(id, false, value);
       case KIND_ABORT:
         return this.hooks.onAbort(from, id);

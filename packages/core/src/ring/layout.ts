@@ -44,11 +44,19 @@ export const KIND_RESULT = 2;
 export const KIND_ERROR = 3;
 export const KIND_ABORT = 4;
 
-// Meta word: kind | priority << 4 | named << 6 | oob << 7 | generation << 16.
+// Meta word: kind | priority << 4 | named << 6 | oob << 7 | reply tag << 8 | generation << 16.
 export const META_PRIORITY_SHIFT = 4;
 export const META_NAMED = 1 << 6;
 /** A placeholder: the record's value comes by postMessage, and is handled at this place in the ring. */
 export const META_OOB = 1 << 7;
+/**
+ * Reply tag: the low 8 bits of the requester's generation, set on a request and copied into its
+ * answer, so an answer meant for an incarnation that crashed never settles its successor's request
+ * that reuses the id.
+ */
+export const META_REPLY_SHIFT = 8;
+export const META_REPLY_MASK = 0xff << META_REPLY_SHIFT;
+/** Requests: the generation of the target they were sent to. */
 export const META_GEN_SHIFT = 16;
 
 // Control block, as Int32Array indices relative to the block's offset / 4.
