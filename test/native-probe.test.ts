@@ -1,8 +1,8 @@
 // The io_uring probe on this machine (kernel 6.18: everything Gatio needs is there), and the
 // reasons it gives when io_uring_setup fails.
 import { IoUringUnavailableError, assertIoUring, ioUringProbe } from '@gatio/native';
-import { reasonFor } from '@gatio/native/dist/probe';
-import type { RawProbe } from '@gatio/native/dist/binding';
+import { reasonFor } from '../native/dist/probe'; // internal: not in the package's exports map
+import type { RawProbe } from '../native/dist/binding';
 import * as os from 'node:os';
 
 describe('ioUringProbe()', () => {
