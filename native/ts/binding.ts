@@ -39,8 +39,11 @@ export interface Binding {
   ioUringProbe(): RawProbe;
 }
 
-/** Where the addon comes from: a prebuild from the tarball, a build from source, or the debug build. */
-export type AddonSource = 'prebuilt' | 'compiled' | 'debug';
+/**
+ * Where the addon comes from: a prebuild from the tarball, a build from source, the debug build,
+ * or 'missing' when no file matches this platform (loading it then throws GATIO_ERR_NATIVE_LOAD).
+ */
+export type AddonSource = 'prebuilt' | 'compiled' | 'debug' | 'missing';
 
 const packageRoot = path.join(__dirname, '..');
 const debug = process.env.GATIO_NATIVE_DEBUG === '1';
@@ -62,14 +65,18 @@ export const addonPath = resolved.path;
 /** 'prebuilt' when the addon came from the tarball's prebuilds/, else how it was built here. */
 export const addonSource: AddonSource = debug
   ? 'debug'
-  : addonPath.split(path.sep).includes('prebuilds')
+  : resolved.error !== undefined
+    ? 'missing'
+    : addonPath.split(path.sep).includes('prebuilds')
     ? 'prebuilt'
     : 'compiled';
 
 class AddonLoadError extends GatioError {
   static readonly code = 'GATIO_ERR_NATIVE_LOAD';
   constructor(cause: unknown) {
-    super(AddonLoadError.code, `${(cause as Error)?.message?.trim() ?? cause}. ${AddonLoadError.hint()}`, { cause });
+    // One line: node-gyp-build's message spans two.
+    const why = String((cause as Error)?.message ?? cause).trim().replace(/\s*\n\s*/g, ' ');
+    super(AddonLoadError.code, `${why}. ${AddonLoadError.hint()}`, { cause });
   }
 
   private static hint(): string {
@@ -77,7 +84,7 @@ class AddonLoadError extends GatioError {
     if (resolved.error !== undefined) {
       return (
         `No prebuilt addon matches ${process.platform}-${process.arch} here, so it must be compiled: ` +
-        '`npm rebuild @gatio/native --foreground-scripts` (npm 11 also wants `npm install-scripts approve @gatio/native`), ' +
+        '`npm rebuild @gatio/native` (where npm holds back install scripts, `npm install-scripts approve @gatio/native` first), ' +
         'with python3, make and a C++17 compiler (Alpine: `apk add python3 make g++`)'
       );
     }
