@@ -27,6 +27,8 @@ export interface RawProbe {
   ioUringDisabled: number;
   memlockCur: number;
   memlockMax: number;
+  /** Filled in by probe.ts, not the addon: /proc/self/status Seccomp (-1 unreadable). */
+  seccomp?: number;
 }
 
 export interface Binding {

@@ -7,6 +7,7 @@
 import { binding, call } from './binding';
 import { IoUringUnavailableError } from './errors';
 import { errnoName } from './net-errors';
+import { ioUringProbe } from './probe';
 
 export const OP_ACCEPT = 1;
 export const OP_RECV = 2;
@@ -95,7 +96,7 @@ type UringCtor = new (entries: number, onEvents: (count: number) => void) => Uri
 
 /**
  * Creates the calling thread's ring (SINGLE_ISSUER | DEFER_TASKRUN | CQSIZE, CQ = 4 x entries).
- * Throws IoUringUnavailableError naming the missing feature when the kernel refuses.
+ * Throws IoUringUnavailableError with the probe's reason (cause and fix) when the kernel refuses.
  */
 export function createUring(entries: number, onEvents: (count: number) => void): Uring {
   const Ctor = (binding() as unknown as { Uring: UringCtor }).Uring;
@@ -104,15 +105,14 @@ export function createUring(entries: number, onEvents: (count: number) => void):
   } catch (err) {
     const e = err as { errno?: number; syscall?: string };
     if (e.syscall === 'io_uring_setup' && typeof e.errno === 'number') {
-      const name = errnoName(e.errno);
+      // The probe names the cause and the fix (seccomp, sysctl, kernel, memlock); it tries plain
+      // flags first, so EINVAL here with a working probe means the flags below are too new.
+      const probe = ioUringProbe();
       const reason =
-        name === 'EINVAL'
+        probe.reason ??
+        (errnoName(e.errno) === 'EINVAL'
           ? 'io_uring_setup refused SINGLE_ISSUER | DEFER_TASKRUN | CQSIZE (EINVAL): Gatio needs Linux 6.1 or newer'
-          : name === 'EPERM'
-            ? 'io_uring_setup was refused (EPERM): check `sysctl kernel.io_uring_disabled` (must be 0) and seccomp (Docker blocks io_uring by default)'
-            : name === 'ENOMEM'
-              ? 'io_uring_setup failed with ENOMEM: raise RLIMIT_MEMLOCK (`ulimit -l`)'
-              : `io_uring_setup failed with ${name}`;
+          : `io_uring_setup failed with ${errnoName(e.errno)}`);
       throw new IoUringUnavailableError(reason, e.errno);
     }
     throw err;
