@@ -3,7 +3,7 @@
 // and the prebuilt addon), install all the tarballs with one `npm install` in a fresh project in a
 // temporary folder, on a PATH with no compiler, make or python3, then run an app of that project:
 // a runtime with a tcp service (port 0, its handler in the project) and a task module from the
-// project, talked to over loopback, then closed.
+// project, talked to over loopback, then closed; and `npx gatio doctor --json` in that project.
 //
 //   node scripts/packed-install.js                 # the Node running this script
 //   node scripts/packed-install.js --node 20,22,24 # each major: this one, or `npx -p node@N` (npm registry)
@@ -80,8 +80,8 @@ function nodeBinary(major) {
 function makeBin(dir, node) {
   fs.mkdirSync(dir);
   fs.symlinkSync(node, path.join(dir, 'node'));
-  // npm's own script starts with `#!/usr/bin/env node`, so it runs on the node of this folder.
-  fs.symlinkSync(fs.realpathSync(which('npm', process.env.PATH)), path.join(dir, 'npm'));
+  // npm's own scripts start with `#!/usr/bin/env node`, so they run on the node of this folder.
+  for (const tool of ['npm', 'npx']) fs.symlinkSync(fs.realpathSync(which(tool, process.env.PATH)), path.join(dir, tool));
   for (const tool of BASIC_TOOLS) {
     const file = which(tool, process.env.PATH);
     if (file === null) throw new Error(`${tool} is not on PATH`);
@@ -144,6 +144,8 @@ function check(major, tarballs, work) {
   const install = run(path.join(bin, 'npm'), ['install', '--no-audit', '--no-fund', '--foreground-scripts', ...tarballs], { cwd: project, env });
   const app = run(path.join(bin, 'node'), ['app.mjs'], { cwd: project, env, timeout: 90 * 1000 });
   const result = JSON.parse(app.stdout.trim().split('\n').pop());
+  // The documented check, as a user runs it in the project: exit status 0 and the prebuilt addon.
+  const doctor = JSON.parse(run(path.join(bin, 'npx'), ['--no-install', 'gatio', 'doctor', '--json'], { cwd: project, env }).stdout);
   const problems = [];
   if (result.node !== version) problems.push(`ran ${result.node}, expected ${version}`);
   if (!result.node.startsWith(`v${major}.`)) problems.push(`ran ${result.node}, not Node ${major}`);
@@ -151,10 +153,13 @@ function check(major, tarballs, work) {
   if (result.task !== 42) problems.push(`task answered ${result.task}`);
   if (result.reply !== 'PING') problems.push(`service answered ${JSON.stringify(result.reply)}`);
   if (fs.existsSync(path.join(project, 'node_modules', '@gatio', 'native', 'build'))) problems.push('the install compiled the addon');
+  if (!doctor.ok || doctor.addon.source !== 'prebuilt' || doctor.node.version !== version) {
+    problems.push(`gatio doctor: ${JSON.stringify({ ok: doctor.ok, problems: doctor.problems, addon: doctor.addon.source, node: doctor.node.version })}`);
+  }
   // The install script (node-gyp-build) finds the prebuild and compiles nothing; npm versions that
   // hold back dependencies' install scripts skip it, which the prebuild does not need either.
   const script = /^> node-gyp-build$/m.test(install.stdout) ? 'install script ran' : 'install script skipped';
-  const line = `node ${version}: install ${install.seconds} s (${script}), addon ${result.addonSource}, io_uring ${result.ioUring ? 'on' : 'off (fallback)'}, task ${result.task}, tcp ${JSON.stringify(result.reply)}`;
+  const line = `node ${version}: install ${install.seconds} s (${script}), addon ${result.addonSource}, io_uring ${result.ioUring ? 'on' : 'off (fallback)'}, task ${result.task}, tcp ${JSON.stringify(result.reply)}, gatio doctor ${doctor.ok ? 'OK' : 'NOT OK'}`;
   if (problems.length > 0) throw new Error(`${line}: ${problems.join('; ')}`);
   return line;
 }

@@ -59,7 +59,7 @@ const MIN_KERNEL = '6.1';
 const SECCOMP_FIX =
   'allow io_uring_setup, io_uring_enter and io_uring_register in the seccomp profile: Docker/Podman ' +
   "`--security-opt seccomp=<profile>` (Gatio's docs/containers.md adds them to the engine default with jq; " +
-  '`seccomp=unconfined` also works but drops all syscall filtering), containerd `ctr run --seccomp-profile <profile>`, ' +
+  '`seccomp=unconfined` also works but drops all syscall filtering), containerd `ctr run --seccomp --seccomp-profile <profile>`, ' +
   'Kubernetes `securityContext.seccompProfile: {type: Localhost, localhostProfile: <profile>}`';
 
 const ENOSYS = 38;
