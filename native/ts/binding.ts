@@ -1,7 +1,11 @@
-// Loads the compiled addon: build/Release/gatio.node, or build/Debug/gatio.node when
-// GATIO_NATIVE_DEBUG=1 (`npm run build:debug --workspace @gatio/native`). Each worker thread that
-// requires this module loads its own instance of the addon.
+// Loads the addon. node-gyp-build picks it: a build/Release made from source (a checkout, or an
+// install that compiled because no prebuild matched), else the prebuild shipped in the tarball
+// under prebuilds/<platform>-<arch>/ (Node-API: one binary for every Node version). With
+// GATIO_NATIVE_DEBUG=1 it is build/Debug/gatio.node (`npm run build:debug --workspace @gatio/native`),
+// loaded by path, since node-gyp-build would prefer a Release build beside it. Each worker thread
+// that requires this module loads its own instance of the addon.
 import * as path from 'node:path';
+import nodeGypBuild = require('node-gyp-build');
 import { GatioError, toNativeError } from './errors';
 
 export interface RawTopology {
@@ -23,6 +27,8 @@ export interface RawProbe {
   ioUringDisabled: number;
   memlockCur: number;
   memlockMax: number;
+  /** Filled in by probe.ts, not the addon: /proc/self/status Seccomp (-1 unreadable). */
+  seccomp?: number;
 }
 
 export interface Binding {
@@ -35,24 +41,56 @@ export interface Binding {
   ioUringProbe(): RawProbe;
 }
 
-export const addonPath = path.join(
-  __dirname,
-  '..',
-  'build',
-  process.env.GATIO_NATIVE_DEBUG === '1' ? 'Debug' : 'Release',
-  'gatio.node',
-);
+/**
+ * Where the addon comes from: a prebuild from the tarball, a build from source, the debug build,
+ * or 'missing' when no file matches this platform (loading it then throws GATIO_ERR_NATIVE_LOAD).
+ */
+export type AddonSource = 'prebuilt' | 'compiled' | 'debug' | 'missing';
+
+const packageRoot = path.join(__dirname, '..');
+const debug = process.env.GATIO_NATIVE_DEBUG === '1';
+
+function resolveAddon(): { path: string; error?: undefined } | { path: string; error: unknown } {
+  if (debug) return { path: path.join(packageRoot, 'build', 'Debug', 'gatio.node') };
+  try {
+    return { path: nodeGypBuild.resolve(packageRoot) };
+  } catch (error) {
+    return { path: path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`), error };
+  }
+}
+
+const resolved = resolveAddon();
+
+/** The addon file this process loads (or, when none matches, the prebuilds folder it looked in). */
+export const addonPath = resolved.path;
+
+/** 'prebuilt' when the addon came from the tarball's prebuilds/, else how it was built here. */
+export const addonSource: AddonSource = debug
+  ? 'debug'
+  : resolved.error !== undefined
+    ? 'missing'
+    : addonPath.split(path.sep).includes('prebuilds')
+    ? 'prebuilt'
+    : 'compiled';
 
 class AddonLoadError extends GatioError {
   static readonly code = 'GATIO_ERR_NATIVE_LOAD';
   constructor(cause: unknown) {
-    super(
-      AddonLoadError.code,
-      `cannot load ${addonPath}: ${(cause as Error)?.message ?? cause}. ` +
-        'Build it with `npm run build --workspace @gatio/native`' +
-        (process.env.GATIO_NATIVE_DEBUG === '1' ? ' (build:debug for GATIO_NATIVE_DEBUG=1)' : ''),
-      { cause },
-    );
+    // One line: node-gyp-build's message spans two.
+    const why = String((cause as Error)?.message ?? cause).trim().replace(/\s*\n\s*/g, ' ');
+    super(AddonLoadError.code, `${why}. ${AddonLoadError.hint()}`, { cause });
+  }
+
+  private static hint(): string {
+    if (debug) return 'Build it with `npm run build:debug --workspace @gatio/native` (GATIO_NATIVE_DEBUG=1 loads the debug build)';
+    if (resolved.error !== undefined) {
+      return (
+        `No prebuilt addon matches ${process.platform}-${process.arch} here, so it must be compiled: ` +
+        '`npm rebuild @gatio/native` (where npm holds back install scripts, `npm install-scripts approve @gatio/native` first), ' +
+        'with python3, make and a C++17 compiler (Alpine: `apk add python3 make g++`)'
+      );
+    }
+    return `cannot load ${addonPath}; reinstall @gatio/native (or \`npm run build --workspace @gatio/native\` in a checkout)`;
   }
 }
 
@@ -61,6 +99,7 @@ let cached: Binding | undefined;
 export function binding(): Binding {
   if (cached === undefined) {
     try {
+      if (resolved.error !== undefined) throw resolved.error;
       cached = require(addonPath) as Binding;
     } catch (err) {
       throw new AddonLoadError(err);

@@ -15,7 +15,8 @@ export const { pinThread, threadAffinity, threadId, yieldThread } = affinityModu
 export type { IoUringProbe } from './probe';
 export const { ioUringProbe, assertIoUring } = probeModule;
 export * from './errors';
-export const { addonPath } = bindingModule;
+export const { addonPath, addonSource } = bindingModule;
+export type { AddonSource } from './binding';
 export const { reservePort } = reserveModule;
 export type { PortReservation } from './reserve-port';
 import * as uring from './uring';

@@ -14,6 +14,7 @@ import { binding, call } from './binding';
 import { InvalidArgError, IoUringUnavailableError, OutOfRangeError } from './errors';
 import { errnoName } from './net-errors';
 import { describe } from './validate';
+import { ioUringProbe } from './probe';
 
 export const OP_ACCEPT = 1;
 export const OP_RECV = 2;
@@ -123,7 +124,7 @@ type UringCtor = new (entries: number, onEvents: (count: number) => void) => Uri
 
 /**
  * Creates the calling thread's ring (SINGLE_ISSUER | DEFER_TASKRUN | CQSIZE, CQ = 4 x entries).
- * Throws IoUringUnavailableError naming the missing feature when the kernel refuses.
+ * Throws IoUringUnavailableError with the probe's reason (cause and fix) when the kernel refuses.
  */
 export function createUring(entries: number, onEvents: (count: number) => void): Uring {
   if (typeof entries !== 'number') {
@@ -145,15 +146,14 @@ export function createUring(entries: number, onEvents: (count: number) => void):
   } catch (err) {
     const e = err as { errno?: number; syscall?: string };
     if (e.syscall === 'io_uring_setup' && typeof e.errno === 'number') {
-      const name = errnoName(e.errno);
+      // The probe names the cause and the fix (seccomp, sysctl, kernel, memlock); it tries plain
+      // flags first, so EINVAL here with a working probe means the flags below are too new.
+      const probe = ioUringProbe();
       const reason =
-        name === 'EINVAL'
+        probe.reason ??
+        (errnoName(e.errno) === 'EINVAL'
           ? 'io_uring_setup refused SINGLE_ISSUER | DEFER_TASKRUN | CQSIZE (EINVAL): Gatio needs Linux 6.1 or newer'
-          : name === 'EPERM'
-            ? 'io_uring_setup was refused (EPERM): check `sysctl kernel.io_uring_disabled` (must be 0) and seccomp (Docker blocks io_uring by default)'
-            : name === 'ENOMEM'
-              ? 'io_uring_setup failed with ENOMEM: raise RLIMIT_MEMLOCK (`ulimit -l`)'
-              : `io_uring_setup failed with ${name}`;
+          : `io_uring_setup failed with ${errnoName(e.errno)}`);
       throw new IoUringUnavailableError(reason, e.errno);
     }
     throw err;

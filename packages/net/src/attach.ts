@@ -161,12 +161,13 @@ export async function attachDriver(options: AttachOptions): Promise<DriverNetHan
   }
   // Back end per port: io_uring unless the port asks for libuv, or falls back where io_uring is
   // blocked (the probe says why; without fallback the ring creation fails with that reason).
-  let probe: { available: boolean } | null = null;
+  // tcp() / udp() decide this on the main thread already (service.ts): this is for direct callers.
+  let probe: { usable: boolean } | null = null;
   const onLibuv = (p: NormalizedPort) => {
     if (p.backend === 'libuv') return true;
     if (p.fallback !== 'libuv') return false;
     probe ??= ioUringProbe();
-    return !probe.available;
+    return !probe.usable;
   };
   const uv = mine.filter(onLibuv);
   const ring = mine.filter((p) => !uv.includes(p));

@@ -56,12 +56,12 @@ export interface PortSpec {
   drivers: number[];
   handler: string;
   options?: PortOptions | UdpPortOptions;
-  /**
-   * 'io_uring' (default; where io_uring is blocked, start fails with the probe's reason) or
-   * 'libuv' (always node:net / node:dgram, same handler API).
-   */
+  /** 'io_uring' (default) or 'libuv' (always node:net / node:dgram, same handler API). */
   backend?: Backend;
-  /** 'libuv': use the libuv back end where the io_uring probe fails instead of failing. */
+  /**
+   * Where io_uring is blocked or lacks an op Gatio uses: 'libuv' (default) serves through
+   * node:net / node:dgram instead; 'none' fails the start with the probe's reason.
+   */
   fallback?: 'libuv' | 'none';
 }
 
@@ -215,7 +215,7 @@ export function normalizePort(
   if (backend !== 'io_uring' && backend !== 'libuv') {
     throw new InvalidPortConfigError(`${where}.backend must be 'io_uring' or 'libuv', got ${String(backend)}`);
   }
-  const fallback = s.fallback ?? 'none';
+  const fallback = s.fallback ?? 'libuv';
   if (fallback !== 'libuv' && fallback !== 'none') {
     throw new InvalidPortConfigError(`${where}.fallback must be 'libuv' (node:net / node:dgram where io_uring is blocked) or 'none', got ${String(fallback)}`);
   }

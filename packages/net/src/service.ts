@@ -13,8 +13,8 @@
 import * as path from 'node:path';
 import { isIPv6 } from 'node:net';
 import { InvalidOptionError, type DriverInfo, type Service, type ServicePlan, type ServicePlanContext } from '@gatio/core';
-import { reservePort, type PortReservation } from '@gatio/native';
-import { checkReports, normalizePort, optionNames, type NormalizedPort, type PortOptions, type PortReport, type UdpPortOptions } from './config';
+import { IoUringUnavailableError, ioUringProbe, reservePort, type PortReservation } from '@gatio/native';
+import { checkReports, normalizePort, optionNames, type Backend, type NormalizedPort, type PortOptions, type PortReport, type UdpPortOptions } from './config';
 import { ServiceNotStartedError } from './errors';
 
 interface CommonOptions {
@@ -28,7 +28,11 @@ interface CommonOptions {
   drivers?: number[];
   /** 'io_uring' (default) or 'libuv' (node:net / node:dgram in each driver, same handler API). */
   backend?: 'io_uring' | 'libuv';
-  /** 'libuv': serve through node:net / node:dgram where io_uring is blocked; 'none' (default): fail. */
+  /**
+   * Where io_uring is blocked (seccomp, kernel.io_uring_disabled, memlock) or lacks an op Gatio
+   * uses: 'libuv' (default) serves through node:net / node:dgram with one warning naming the cause
+   * and the fix; 'none' makes Runtime.start fail with that reason instead.
+   */
   fallback?: 'libuv' | 'none';
 }
 
@@ -64,6 +68,7 @@ abstract class NetService implements Service {
     const spec = this.toPortSpec(ctx);
     const ids = new Set(ctx.drivers.map((d) => d.id));
     const port = normalizePort(spec, { where: `${this.kind}()`, optionsWhere: `${this.kind}()` }, ids);
+    port.backend = chooseBackend(this.kind, port);
     if (port.port === 0) {
       this.reservation = reservePort(port.host, 0, port.transport);
       port.port = this.reservation.port;
@@ -130,6 +135,30 @@ abstract class NetService implements Service {
       fallback: o.fallback,
     };
   }
+}
+
+/** Reasons already warned about: one line per cause per process, however many services fall back. */
+const warned = new Set<string>();
+
+/**
+ * The back end a service runs on, decided once on the main thread so that a fallback warns once:
+ * io_uring where the probe finds it usable; else libuv (fallback 'libuv', the default) or the
+ * probe's reason as an error (fallback 'none').
+ */
+function chooseBackend(kind: string, port: NormalizedPort): Backend {
+  if (port.backend === 'libuv') return 'libuv';
+  const probe = ioUringProbe();
+  if (probe.usable) return 'io_uring';
+  const reason = probe.reason ?? 'io_uring is unavailable';
+  if (port.fallback === 'none') throw new IoUringUnavailableError(`${kind}() has fallback: 'none': ${reason}`, probe.errno);
+  if (!warned.has(reason)) {
+    warned.add(reason);
+    process.emitWarning(`io_uring is blocked, so tcp() and udp() services fall back to libuv (node:net / node:dgram): ${reason}`, {
+      type: 'GatioWarning',
+      code: 'GATIO_WARN_IO_URING_FALLBACK',
+    });
+  }
+  return 'libuv';
 }
 
 function checkDrivers(kind: string, drivers: unknown, all: readonly DriverInfo[]): number[] {
