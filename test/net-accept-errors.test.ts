@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { SHUT_RD } from '@gatio/native';
 import { attachDriver, validatePorts } from '@gatio/net';
-import { connect, fixture, freePort, readUntil, sleep } from './net-helpers';
+import { connect, echo, fixture, freePort, sleep } from './net-helpers';
 import { waitFor } from './net-waits';
 
 const clients = new Set<net.Socket>();
@@ -15,12 +15,6 @@ afterEach(() => {
   for (const c of clients) c.destroy();
   clients.clear();
 });
-
-async function echo(s: net.Socket, text: string): Promise<string> {
-  const r = readUntil(s, (b) => b.length >= text.length, 5000);
-  s.write(text);
-  return (await r).data.toString();
-}
 
 test('an accept that keeps failing is retried with a bounded back-off, counted and published; the driver keeps serving', async () => {
   const port = await freePort();

@@ -100,6 +100,13 @@ export async function ask(port: number, question: string): Promise<string> {
   return data.toString().trim();
 }
 
+/** Writes `text` on an open connection and reads back as many bytes (an echoing handler). */
+export async function echo(s: net.Socket, text: string): Promise<string> {
+  const r = readUntil(s, (b) => b.length >= text.length, 5000);
+  s.write(text);
+  return (await r).data.toString();
+}
+
 export const example = (name: string) => path.join(__dirname, '..', 'examples', name, 'server.js');
 
 export interface ChildServer {

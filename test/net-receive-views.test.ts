@@ -5,7 +5,7 @@
 import * as net from 'node:net';
 import { Runtime } from '@gatio/core';
 import { tcp, udp } from '@gatio/net';
-import { connect, fixture, freePort, readBytes, readUntil, writeAll } from './net-helpers';
+import { connect, echo, fixture, freePort, readBytes, readUntil, writeAll } from './net-helpers';
 import { UdpClient } from './net-udp-helpers';
 
 const handler = fixture('net-view-handler.js');
@@ -30,12 +30,6 @@ async function line(s: net.Socket, q: string | Buffer): Promise<string> {
   const r = readUntil(s, (b) => b.includes(10), 5000);
   s.write(q);
   return (await r).data.toString().trim();
-}
-
-async function echo(s: net.Socket, text: string): Promise<string> {
-  const r = readUntil(s, (b) => b.length >= text.length, 5000);
-  s.write(text);
-  return (await r).data.toString();
 }
 
 async function tcpRuntime(ports: Array<{ port: number; options?: object }>) {

@@ -4,7 +4,7 @@
 // with A's old id completes (a CLOSE of a socket the ring owns, through the driver's own ring).
 import * as net from 'node:net';
 import { attachDriver, validatePorts, type Connection } from '@gatio/net';
-import { connect, fixture, freePort, readUntil } from './net-helpers';
+import { connect, echo, fixture, freePort, readUntil } from './net-helpers';
 import { waitFor } from './net-waits';
 
 const clients = new Set<net.Socket>();
@@ -12,12 +12,6 @@ afterEach(() => {
   for (const c of clients) c.destroy();
   clients.clear();
 });
-
-async function echo(s: net.Socket, text: string): Promise<string> {
-  const r = readUntil(s, (b) => b.length >= text.length, 5000);
-  s.write(text);
-  return (await r).data.toString();
-}
 
 test("a late completion carrying a freed slot's old id does not touch the connection that reuses the slot", async () => {
   const port = await freePort();
