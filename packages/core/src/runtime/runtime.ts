@@ -27,7 +27,7 @@ import { PlannedServices } from '../service/planned';
 import { Scheduler, type DriverInfo } from './scheduler';
 import { Submitter, type RunOptions } from './submitter';
 import { formatMetrics } from './metrics';
-import type { DriverStats, DriverView, TpcStats } from './stats';
+import type { DriverStats, DriverView, TaskCounters, TpcStats } from './stats';
 
 export type { DriverStats, DriverView, TpcStats } from './stats';
 import { installSignalHandlers } from './shutdown';
@@ -158,7 +158,7 @@ export class Runtime extends EventEmitter {
     });
     const tpcs = this.opts.tpcNodes.map((node, id): TpcStats => {
       const mine = drivers.filter((d) => d.tpc === id);
-      const sum = (k: 'submitted' | 'completed' | 'failed' | 'running' | 'queued' | 'restarts') =>
+      const sum = (k: keyof TaskCounters) =>
         mine.reduce((a, d) => a + d[k], 0);
       return {
         id,

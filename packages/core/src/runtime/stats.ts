@@ -12,30 +12,28 @@ export interface DriverView {
   threadId: number;
 }
 
-export interface DriverStats extends DriverView {
-  /** Tasks the main thread sent to this driver. */
+/** Task counters, per driver and summed per TPC. */
+export interface TaskCounters {
+  /** Tasks the main thread sent (to this driver). */
   submitted: number;
-  /** Tasks this driver finished successfully (from any sender); failures count in `failed`. */
+  /** Tasks finished successfully (from any sender); failures count in `failed`. */
   completed: number;
   failed: number;
   /** Started, not finished (async tasks included). */
   running: number;
-  /** Waiting on the main thread for room in this driver's ring. */
+  /** Waiting on the main thread for room in a driver's ring. */
   queued: number;
   restarts: number;
+}
+
+export interface DriverStats extends DriverView, TaskCounters {
   /** Share of wall time since the driver (re)started spent running task code. */
   busyRatio: number;
 }
 
-export interface TpcStats {
+export interface TpcStats extends TaskCounters {
   id: number;
   node: number;
   cpus: number[];
-  submitted: number;
-  completed: number;
-  failed: number;
-  running: number;
-  queued: number;
-  restarts: number;
   drivers: DriverStats[];
 }
