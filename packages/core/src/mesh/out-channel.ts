@@ -124,7 +124,8 @@ export class OutChannel {
         q.shift();
         this.backlogSize--;
         progress = FLUSH_PROGRESS;
-        if (item.pending !== null) {
+        // Counted out of the queue here unless writing it failed the request (fail() unqueued it).
+        if (item.pending !== null && item.pending.queued === item) {
           item.pending.queued = null;
           this.core.queuedRequests--;
         }
