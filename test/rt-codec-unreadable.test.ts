@@ -50,4 +50,29 @@ describe('codec: values that cannot be read', () => {
       expect(await rt.run(8)).toBe(8);
     });
   });
+
+  test('an argument that cannot be read, queued behind a full ring, is counted out of the queue once', async () => {
+    // A 1 KiB ring holds a few dozen tasks: the rest, and the unreadable ones, wait in the backlog
+    // and are encoded only when written. Counted twice, queueSize went below zero and maxQueue
+    // let one more task wait per such argument.
+    const small = await Runtime.start({ filename: CODEC_TASKS, drivers: 1, ringBytes: { main: 1024 } });
+    try {
+      const getter = {
+        get bad(): never {
+          throw new Error('this getter throws');
+        },
+      };
+      const runs: Promise<unknown>[] = [];
+      for (let i = 0; i < 300; i++) runs.push(small.run(i, { name: 'echo' }));
+      expect(small.queueSize).toBeGreaterThan(0);
+      const bad = [getter, { pad: 'p'.repeat(OUT_OF_BAND), getter }].map((value) => caught(small.run(value, { name: 'echo' })));
+      for (let i = 300; i < 400; i++) runs.push(small.run(i, { name: 'echo' }));
+      for (const err of await Promise.all(bad)) expect(err).toBeInstanceOf(TaskEncodeError);
+      expect(await Promise.all(runs)).toEqual(Array.from({ length: 400 }, (_, i) => i));
+      expect(small.queueSize).toBe(0);
+      expect(small.pendingCount).toBe(0);
+    } finally {
+      await small.close();
+    }
+  });
 });

@@ -3,7 +3,8 @@
  * ones (a returned thenable) answer when they settle, and many run at once. A task gets
  * (arg, ctx): ctx.signal (created on first use), ctx.run (hand work to another driver), ctx.driver.
  */
-import { REPLY_THREAD_MASK, type Endpoint } from '../mesh/endpoint';
+import type { Endpoint } from '../mesh/endpoint';
+import { REPLY_THREAD_MASK } from '../mesh/records';
 import type { CurrentDriver } from '../current';
 import type { RunOptions } from '../runtime/submitter';
 import type { DriverInfo } from '../runtime/scheduler';

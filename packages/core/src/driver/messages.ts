@@ -3,7 +3,7 @@
  * start-up, crash notices, shutdown and out-of-band records (oversized payloads, transferList).
  */
 import type { MeshPlan } from '../mesh/plan';
-import type { OobRecord } from '../mesh/endpoint';
+import type { OobRecord } from '../mesh/records';
 import type { DriverInfo, Policy } from '../runtime/scheduler';
 import type { DriverServiceGroup } from '../service/planned';
 

@@ -1,6 +1,6 @@
 /**
  * Where every ring and control block lives. Threads are numbered: 0 is the main thread (the one
- * that started the Runtime), driver d is thread d + 1. Every ordered pair of threads that may talk
+ * that started the Runtime), driver d is thread d + 1. Every ordered pair of distinct threads
  * gets one SPSC ring (requests one way and the answers to the other side's requests share it).
  *
  * Arena 0 belongs to the main thread: its control block, the generation words and the rings it
@@ -18,7 +18,10 @@ export interface MeshPlan {
   arenas: SharedArrayBuffer[];
   /** Per thread: the arena and byte offset of its control block. */
   ctrl: { arena: number; offset: number }[];
-  /** rings[from][to]; null where from === to or the pair never talks (driver to main thread). */
+  /**
+   * rings[from][to]; null only where from === to. Every other pair gets one, driver to main
+   * thread included: it carries the answers to the main thread's requests.
+   */
   rings: (PlacedRing | null)[][];
   /** Byte offset in arena 0 of one Int32 generation word per thread (bumped on restart). */
   gens: number;

@@ -1,6 +1,6 @@
 /**
  * Test helpers for the ring tests (not shipped code paths): a seeded random source, random
- * payloads and a reader that decodes records the way the Endpoint's drainFrom does.
+ * payloads and a reader that decodes records the way Inbound.drainFrom (src/mesh/inbound.ts) does.
  */
 import { serialize } from 'node:v8';
 import { KIND_ABORT, META_NAMED, RECORD_HEADER_BYTES } from './layout';

@@ -3,7 +3,8 @@
  * thread (Runtime#run) and tasks running on drivers (current.run), each with its own Endpoint.
  */
 import { AbortError, DriverClosedError, InvalidOptionError, QueueFullError } from '../errors';
-import { Endpoint, Pending, PRIORITY_HIGH, PRIORITY_LOW, PRIORITY_NORMAL } from '../mesh/endpoint';
+import type { Endpoint } from '../mesh/endpoint';
+import { type Pending, PRIORITY_HIGH, PRIORITY_LOW, PRIORITY_NORMAL } from '../mesh/records';
 import type { Scheduler } from './scheduler';
 
 export type Priority = 'high' | 'normal' | 'low';
